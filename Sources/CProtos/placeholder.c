@@ -1,0 +1,2 @@
+/* Replaced by the protoc-c output of Protos/. */
+#include "CProtos.h"
