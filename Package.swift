@@ -68,6 +68,14 @@ let package = Package(
         .executableTarget(
             name: "monctl", dependencies: ["ClientKit", "Interchange", "Engine", "Messages"]),
 
+        // Benchmarks: release builds run by scripts/bench, never by the tests.
+        .executableTarget(
+            name: "TransportBench", dependencies: ["Transport"], path: "Benchmarks/TransportBench"),
+        .executableTarget(
+            name: "EngineBench", dependencies: ["Engine"], path: "Benchmarks/EngineBench"),
+        .executableTarget(
+            name: "StoreBench", dependencies: ["Store", "Engine"], path: "Benchmarks/StoreBench"),
+
         .testTarget(name: "TransportTests", dependencies: ["Transport"]),
         .testTarget(name: "MessagesTests", dependencies: ["Messages", "Services"]),
         .testTarget(name: "EngineTests", dependencies: ["Engine", "Interchange", "Messages"]),
