@@ -35,6 +35,9 @@ let package = Package(
         .systemLibrary(
             name: "CSQLite", pkgConfig: "sqlite3",
             providers: [.apt(["libsqlite3-dev"])]),
+        .systemLibrary(
+            name: "COpenSSL", pkgConfig: "openssl",
+            providers: [.apt(["libssl-dev"])]),
 
         // protoc-c output for Protos/, committed; scripts/generate rewrites it.
         .target(name: "CProtos", dependencies: ["CProtobufC"]),
@@ -60,7 +63,9 @@ let package = Package(
         // The server: services wired to the engine and the store.
         .target(
             name: "Server",
-            dependencies: ["Services", "Interchange", "Store", "Engine", "Transport", "Messages"]),
+            dependencies: [
+                "Services", "Interchange", "Store", "Engine", "Transport", "Messages", "COpenSSL",
+            ]),
         .executableTarget(name: "monitord", dependencies: ["Server"]),
 
         // The client library vendors link, and the command line.
