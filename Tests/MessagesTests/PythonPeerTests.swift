@@ -47,7 +47,8 @@ import Testing
         let pythonDir = work.appendingPathComponent("python")
         for (i, fixture) in fixtures.enumerated() {
             let stem = "m\(i)"
-            let bytes = try [UInt8](Data(contentsOf: pythonDir.appendingPathComponent(stem + ".bin")))
+            let binaryURL = pythonDir.appendingPathComponent(stem + ".bin")
+            let bytes = try [UInt8](Data(contentsOf: binaryURL))
             let fromBinary = try decode(bytes: bytes, like: fixture.message)
             #expect(sameMessage(fromBinary, fixture.message),
                     "Python's binary of \(fixture.name) variant \(fixture.variant)")

@@ -27,7 +27,8 @@ import Testing
 
             // A slice of a larger buffer decodes the same.
             let framed = [0xAA] + bytes + [0xBB]
-            let fromSlice = try type(of: message).init(serializedBytes: framed[1..<(1 + bytes.count)])
+            let slice = framed[1..<(1 + bytes.count)]
+            let fromSlice = try type(of: message).init(serializedBytes: slice)
             #expect(sameMessage(fromSlice, message))
         }
     }

@@ -487,8 +487,8 @@ class SwiftGen:
     def field_doc(self, f):
         if f.comment:
             return f.comment
-        return [f"The `{f.name}` field ({SCALAR_PROTO_NAME.get(f.type, 'message' if f.is_message else 'enum')}"
-                f" number {f.number})."]
+        kind = SCALAR_PROTO_NAME.get(f.type, "message" if f.is_message else "enum")
+        return [f"The `{f.name}` field ({kind} number {f.number})."]
 
     def message_doc(self, m):
         if m.comment:
@@ -1317,7 +1317,8 @@ class SwiftGen:
                     w(f"{req},")
                     w(res)
                 w.dedent()
-                w(f">(serviceName: serviceName, methodName: {swift_string(mp.name)}, kind: .{kind})")
+                method = swift_string(mp.name)
+                w(f">(serviceName: serviceName, methodName: {method}, kind: .{kind})")
             w()
             w("/// The service with every method, for registration and reflection.")
             w("public static let descriptor = ServiceDescriptor(")

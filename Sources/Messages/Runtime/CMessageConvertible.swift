@@ -53,7 +53,8 @@ func unpackMessage<M: CMessageConvertible>(
     unpack: CUnpackFunction<M.CMessage>
 ) throws(MessageDecodingError) -> M {
     var arena = Arena()
-    let result: Result<M, MessageDecodingError> = withUnsafeMutablePointer(to: &arena) { arenaPointer in
+    let result: Result<M, MessageDecodingError> = withUnsafeMutablePointer(to: &arena) {
+        arenaPointer in
         // protobuf-c allocates everything it unpacks from the arena; freeing
         // is left to the arena, which drops every block at once.
         var allocator = ProtobufCAllocator(
