@@ -1,3 +1,4 @@
+import Foundation
 import Messages
 import Testing
 
@@ -189,5 +190,21 @@ import Testing
         #expect(nan.baseScore.isNaN)
         #expect(mappingError(ScoringScheme.self, #"{"baseScore":1e999}"#)
             == "baseScore: 1e999 is out of range for double")
+    }
+}
+
+/// The JSON examples of docs/interface.md are valid events.
+@Suite struct InterfaceDocumentTests {
+    @Test func everyJSONExampleIsACaseEvent() throws {
+        let url = repositoryRoot.appendingPathComponent("docs/interface.md")
+        let text = try String(contentsOf: url, encoding: .utf8)
+        let blocks = text.components(separatedBy: "```json\n").dropFirst()
+            .map { $0.components(separatedBy: "```")[0] }
+        #expect(blocks.count >= 12)
+        for block in blocks {
+            let event = try CaseEvent(jsonString: block)
+            #expect(event.kind != nil, "\(block)")
+            #expect(event.occurredAt != nil)
+        }
     }
 }
