@@ -211,17 +211,18 @@ enum RFC3339 {
             for _ in digits..<9 { nanos *= 10 }
         }
 
+        // "Z", or an offset east (+) or west (-) of UTC.
         var offsetSeconds = 0
-        if expect("Z") {
-        } else if i < b.count && (b[i] == UInt8(ascii: "+") || b[i] == UInt8(ascii: "-")) {
+        if !expect("Z") {
+            guard i < b.count, b[i] == UInt8(ascii: "+") || b[i] == UInt8(ascii: "-") else {
+                return nil
+            }
             let sign = b[i] == UInt8(ascii: "-") ? -1 : 1
             i += 1
             guard let oh = number(2), expect(":"), let om = number(2), oh < 24, om < 60 else {
                 return nil
             }
             offsetSeconds = sign * (oh * 3600 + om * 60)
-        } else {
-            return nil
         }
         guard i == b.count else { return nil }
 
