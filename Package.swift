@@ -80,6 +80,9 @@ let package = Package(
             name: "EngineBench", dependencies: ["Engine"], path: "Benchmarks/EngineBench"),
         .executableTarget(
             name: "StoreBench", dependencies: ["Store", "Engine"], path: "Benchmarks/StoreBench"),
+        .executableTarget(
+            name: "MessagesBench", dependencies: ["Messages", "CProtos", "CProtobufC"],
+            path: "Benchmarks/MessagesBench"),
 
         .testTarget(name: "TransportTests", dependencies: ["Transport"]),
         .testTarget(name: "MessagesTests", dependencies: ["Messages", "Services"]),

@@ -1,2 +1,0 @@
-/* Replaced by the protoc-c output of Protos/. */
-#include "CProtos.h"
