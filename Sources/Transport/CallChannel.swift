@@ -132,7 +132,7 @@ final class CallChannel: Sendable {
     /// Appends one framed message; suspends while the outbound buffer is above the mark.
     func send(_ message: [UInt8], startsResponse: Bool) async throws(RPCError) {
         let mustWait = try state.withLock { (state) throws(RPCError) -> Bool in
-            if let failure = state.failure { throw failure }
+            if let error = Self.sendError(state) { throw error }
             if state.outboundEnded {
                 throw RPCError(code: .internal, message: "the call already finished sending")
             }
@@ -146,7 +146,7 @@ final class CallChannel: Sendable {
         if mustWait {
             await withCheckedContinuation { continuation in
                 let resumeNow = state.withLock { state in
-                    if state.failure != nil
+                    if state.failure != nil || state.result != nil
                         || state.outbound.count - state.outboundOffset <= outboundMark
                     {
                         return true
@@ -157,7 +157,18 @@ final class CallChannel: Sendable {
                 if resumeNow { continuation.resume() }
             }
         }
-        if let failure = state.withLock({ $0.failure }) { throw failure }
+        if let error = state.withLock({ Self.sendError($0) }) { throw error }
+    }
+
+    /// Why a send cannot go on: the call failed locally or its status arrived.
+    private static func sendError(_ state: State) -> RPCError? {
+        if let failure = state.failure { return failure }
+        guard let result = state.result else { return nil }
+        if result.status.code == .ok {
+            return RPCError(code: .internal, message: "the call already ended with OK")
+        }
+        return RPCError(
+            code: result.status.code, message: result.status.message, metadata: result.trailers)
     }
 
     /// Marks the outbound side finished (client half-close).
@@ -414,9 +425,13 @@ final class CallChannel: Sendable {
         let waiters = state.withLock { state -> [CheckedContinuation<Void, Never>] in
             guard state.result == nil else { return [] }
             state.result = (status, trailers)
-            let waiters = state.headWaiters + state.endWaiters
+            var waiters = state.headWaiters + state.endWaiters
             state.headWaiters = []
             state.endWaiters = []
+            if let writer = state.writer {
+                state.writer = nil
+                waiters.append(writer)
+            }
             return waiters
         }
         if status.code == .ok {

@@ -252,15 +252,23 @@ final class ClientConnection: HTTP2Connection, @unchecked Sendable {
         scheduleFlush()
     }
 
-    /// Ends a call locally with `status` (idempotent).
-    private func finish(_ stream: ClientStream, _ status: CallStatus, trailers: Metadata = [:]) {
+    /// Ends a call with `status` (idempotent). A status from the server lets the caller
+    /// read the messages that came before it; a local end (deadline, cancellation,
+    /// limit, lost connection) drops them and fails at once.
+    private func finish(
+        _ stream: ClientStream, _ status: CallStatus, trailers: Metadata = [:],
+        fromServer: Bool = false
+    ) {
         stream.state.close()
         loop.cancelTimer(stream.deadlineTimer)
         stream.deadlineTimer = nil
-        stream.channel.complete(status, trailers: trailers)
-        stream.channel.fail(
-            RPCError(code: status.code, message: status.message, metadata: trailers),
-            result: status, trailers: trailers)
+        if fromServer {
+            stream.channel.complete(status, trailers: trailers)
+        } else {
+            stream.channel.fail(
+                RPCError(code: status.code, message: status.message, metadata: trailers),
+                result: status, trailers: trailers)
+        }
     }
 
     private func stream(_ id: Int32) -> ClientStream? {
@@ -296,13 +304,13 @@ final class ClientConnection: HTTP2Connection, @unchecked Sendable {
                 stream.channel.receivedHead(metadata)
             case .status(let status, let trailers):
                 if !endStream { reset(stream, NGHTTP2_CANCEL.rawValue) }
-                finish(stream, status, trailers: trailers)
+                finish(stream, status, trailers: trailers, fromServer: endStream)
             }
         case NGHTTP2_DATA.rawValue:
             guard endStream, let stream = stream(header.stream_id), !stream.state.isClosed else {
                 break
             }
-            finish(stream, stream.state.receiveEndWithoutStatus())
+            finish(stream, stream.state.receiveEndWithoutStatus(), fromServer: true)
         case NGHTTP2_GOAWAY.rawValue:
             goingAway = true
             retire()
@@ -375,7 +383,7 @@ final class ClientConnection: HTTP2Connection, @unchecked Sendable {
             let status = errorCode == NGHTTP2_NO_ERROR.rawValue
                 ? stream.state.receiveEndWithoutStatus()
                 : ClientStreamState.status(forReset: errorCode)
-            finish(stream, status)
+            finish(stream, status, fromServer: true)
         }
         if goingAway && calls.isEmpty {
             closeAfterFlush = true
