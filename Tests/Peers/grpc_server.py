@@ -61,12 +61,14 @@ def size(request, context):
 
 
 def sleep(request, context):
+    # The request names the call, so tests sharing this server can tell calls apart.
+    tag = request.decode() or "untagged"
     done = threading.Event()
     context.add_callback(done.set)
-    say("STARTED Sleep")
+    say(f"STARTED {tag}")
     done.wait(600)
     if not context.is_active():
-        say("CANCELLED Sleep")
+        say(f"CANCELLED {tag}")
     return b""
 
 

@@ -8,13 +8,19 @@ let repositoryRoot: URL = URL(fileURLWithPath: #filePath)
 /// A Python process from `Tests/Peers`, run with the project's `.venv`; its stdout is
 /// read line by line.
 final class PythonPeer: @unchecked Sendable {
-    // Invariant for @unchecked Sendable: `lines` is behind a Mutex; the process and the
-    // pipes are only touched through their own thread-safe methods.
+    // Invariant for @unchecked Sendable: `output` state is behind a Mutex; the process
+    // and the pipes are only touched through their own thread-safe methods.
+    private struct Output {
+        var lines: [String] = []
+        var ended = false
+        var partial = Data()
+        var waiters: [(matches: (String) -> Bool, continuation: CheckedContinuation<String?, Never>)] = []
+    }
+
     private let process = Process()
     private let input = Pipe()
-    private let output = Pipe()
-    private let lines = Mutex<(ready: [String], waiters: [CheckedContinuation<String?, Never>],
-        ended: Bool, partial: Data)>(([], [], false, Data()))
+    private let pipe = Pipe()
+    private let output = Mutex(Output())
 
     /// Starts `script` with `arguments`.
     init(_ script: String, _ arguments: [String] = []) throws {
@@ -26,66 +32,68 @@ final class PythonPeer: @unchecked Sendable {
         process.arguments =
             [repositoryRoot.appendingPathComponent("Tests/Peers/\(script)").path] + arguments
         process.standardInput = input
-        process.standardOutput = output
+        process.standardOutput = pipe
         process.standardError = FileHandle.standardError
-        output.fileHandleForReading.readabilityHandler = { [weak self] handle in
+        pipe.fileHandleForReading.readabilityHandler = { [weak self] handle in
             self?.received(handle.availableData)
         }
         try process.run()
     }
 
     private func received(_ data: Data) {
-        let resumed: [(CheckedContinuation<String?, Never>, String?)] = lines.withLock { state in
+        let resumed = output.withLock { state in
+            var resumed: [(CheckedContinuation<String?, Never>, String?)] = []
             if data.isEmpty {
                 state.ended = true
-            } else {
-                state.partial.append(data)
-                while let newline = state.partial.firstIndex(of: 0x0A) {
-                    let line = String(decoding: state.partial[..<newline], as: UTF8.self)
-                    state.partial.removeSubrange(...newline)
-                    state.ready.append(line)
-                }
-            }
-            var resumed: [(CheckedContinuation<String?, Never>, String?)] = []
-            while !state.waiters.isEmpty && !state.ready.isEmpty {
-                resumed.append((state.waiters.removeFirst(), state.ready.removeFirst()))
-            }
-            if state.ended {
-                for waiter in state.waiters { resumed.append((waiter, nil)) }
+                resumed = state.waiters.map { ($0.continuation, nil) }
                 state.waiters = []
+                return resumed
+            }
+            state.partial.append(data)
+            while let newline = state.partial.firstIndex(of: 0x0A) {
+                let line = String(decoding: state.partial[..<newline], as: UTF8.self)
+                state.partial.removeSubrange(...newline)
+                state.lines.append(line)
+                state.waiters.removeAll { waiter in
+                    guard waiter.matches(line) else { return false }
+                    resumed.append((waiter.continuation, line))
+                    return true
+                }
             }
             return resumed
         }
-        if data.isEmpty { output.fileHandleForReading.readabilityHandler = nil }
+        if data.isEmpty { pipe.fileHandleForReading.readabilityHandler = nil }
         for (waiter, line) in resumed { waiter.resume(returning: line) }
     }
 
-    /// The next line of output; nil once the process closed its output.
-    func nextLine() async -> String? {
-        await withCheckedContinuation { continuation in
-            let now: String?? = lines.withLock { state in
-                if !state.ready.isEmpty { return .some(state.ready.removeFirst()) }
+    /// Waits for a line (printed before or after this call) that starts with `prefix`.
+    func waitForLine(startingWith prefix: String) async throws -> String {
+        let line: String? = await withCheckedContinuation { continuation in
+            let now: String?? = output.withLock { state in
+                if let line = state.lines.first(where: { $0.hasPrefix(prefix) }) {
+                    return .some(line)
+                }
                 if state.ended { return .some(nil) }
-                state.waiters.append(continuation)
+                state.waiters.append(({ $0.hasPrefix(prefix) }, continuation))
                 return .none
             }
             if let now { continuation.resume(returning: now) }
         }
+        guard let line else { throw PeerError("peer ended before printing '\(prefix)'") }
+        return line
     }
 
-    /// Skips lines until one starts with `prefix`; returns it.
-    func waitForLine(startingWith prefix: String) async throws -> String {
-        while let line = await nextLine() {
-            if line.hasPrefix(prefix) { return line }
-        }
-        throw PeerError("peer ended before printing '\(prefix)'")
-    }
-
-    /// Every remaining line, until the process closes its output.
+    /// Every line, once the process closed its output.
     func remainingLines() async -> [String] {
-        var all: [String] = []
-        while let line = await nextLine() { all.append(line) }
-        return all
+        _ = await withCheckedContinuation { continuation in
+            let ended = output.withLock { state in
+                if state.ended { return true }
+                state.waiters.append(({ _ in false }, continuation))
+                return false
+            }
+            if ended { continuation.resume(returning: nil) }
+        }
+        return output.withLock { $0.lines }
     }
 
     /// Writes a line to the peer's stdin.
@@ -93,14 +101,15 @@ final class PythonPeer: @unchecked Sendable {
         input.fileHandleForWriting.write(Data((line + "\n").utf8))
     }
 
-    /// Ends the process.
+    /// Ends the process (SIGKILL: nothing of the peer's state matters after a test).
+    /// Foundation reaps it; `waitUntilExit` is avoided because it spins a run loop
+    /// that an async test's thread does not have.
     func stop() {
-        if process.isRunning { process.terminate() }
-        process.waitUntilExit()
+        if process.isRunning { kill(process.processIdentifier, SIGKILL) }
     }
 
     deinit {
-        if process.isRunning { process.terminate() }
+        stop()
     }
 }
 
