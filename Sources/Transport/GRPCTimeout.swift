@@ -43,6 +43,7 @@ enum GRPCTimeout {
                 if value <= maxValue { return "\(value)\(letter)" }
             }
         }
+        if seconds >= maxValue * 3600 { return "\(maxValue)H" }
         let wholeSeconds = attoseconds > 0 ? seconds + 1 : seconds
         let minutes = (wholeSeconds + 59) / 60
         if minutes <= maxValue { return "\(minutes)M" }
