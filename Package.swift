@@ -89,7 +89,8 @@ let package = Package(
         .testTarget(name: "EngineTests", dependencies: ["Engine", "Interchange", "Messages"]),
         .testTarget(name: "StoreTests", dependencies: ["Store", "Engine"]),
         .testTarget(
-            name: "ServerTests", dependencies: ["Server", "ClientKit", "Messages", "Services"]),
+            name: "ServerTests",
+            dependencies: ["Server", "ClientKit", "Messages", "Services", "Transport"]),
         .testTarget(name: "ClientKitTests", dependencies: ["ClientKit", "Server"]),
         .testTarget(name: "MonctlTests", dependencies: ["ClientKit"]),
     ],
