@@ -37,7 +37,8 @@ struct TypedRPCTests {
         }) { client, _ in
             var authorised = client
             authorised.metadata = ["authorization": "Bearer mon_x"]
-            let info = try await authorised.unary(AdminService.getServerInfo, GetServerInfoRequest())
+            let info = try await authorised.unary(
+                AdminService.getServerInfo, GetServerInfoRequest())
             #expect(info.regionCode == "330899")
             #expect(info.callerName == "Bearer mon_x")
         }
