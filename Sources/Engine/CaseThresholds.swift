@@ -1,0 +1,231 @@
+/// A deadline of a case: an instant, or held by an open special procedure.
+public enum Deadline: Hashable, Sendable {
+    /// The deadline is this instant (24:00 local of its last day).
+    case at(Instant)
+    /// An open special procedure holds the deadline; it moves on when the
+    /// procedure ends. The date is the procedure's start date.
+    case held(since: LocalDate)
+
+    /// The instant, when not held.
+    public var instant: Instant? {
+        if case .at(let instant) = self { return instant }
+        return nil
+    }
+}
+
+/// The deadlines of a case as they stand.
+public struct CaseDeadlines: Hashable, Sendable {
+    /// When intake must be decided, while it is open.
+    public var intake: Instant?
+    /// The case clock's start date D (acceptance, or receipt when intake ran
+    /// late); nil before the clock starts.
+    public var clockStart: LocalDate?
+    /// When the case-time warning starts (00:00 of a counted day).
+    public var warning: Deadline?
+    /// The promised deadline (承诺时限), with any extension.
+    public var promised: Deadline?
+    /// The legal deadline (法定时限), with any extension.
+    public var legal: Deadline?
+    /// When the approval must be delivered by.
+    public var delivery: Instant?
+    /// Working days added by a valid extension.
+    public var extensionDays: Int
+
+    /// Creates an empty set of deadlines.
+    public init() {
+        extensionDays = 0
+    }
+}
+
+extension CaseFold {
+    /// The case clock's start day and the instant from which it exists: the
+    /// acceptance, or, while intake is open, the intake deadline (if intake
+    /// runs late the case counts as accepted from the day intake began).
+    func caseClock(span: inout CalendarSpan) -> (start: Int32, existsFrom: Instant)? {
+        if let start = clockStartDay, let from = clockExistsFrom { return (start, from) }
+        if phase == .intake && intakeOpen {
+            return (intakeStartDay, intakeDeadline(span: &span))
+        }
+        return nil
+    }
+
+    /// Appends the findings that follow from the deadlines: each threshold
+    /// that is crossed, or will be crossed unless the case (step, procedure)
+    /// finishes strictly before it. Their instants may lie in the future;
+    /// the caller compares them with `now`.
+    func thresholds(into output: inout [Finding]) {
+        var missing: [(CalendarSpan, Instant)] = []
+
+        // Intake.
+        if phase == .intake && intakeOpen {
+            var span = CalendarSpan()
+            let deadline = intakeDeadline(span: &span)
+            output.append(
+                Finding(
+                    rule: .intake, level: .yellow, subject: .intake(period: intakePeriod),
+                    instant: deadline, deadline: deadline, limitDays: rules.intakeLimit,
+                    provisional: !calendar.covers(from: span.first, through: span.last)))
+            missing.append((span, intakeStartedAt ?? deadline))
+        }
+
+        // Case time.
+        var clockSpan = CalendarSpan()
+        if let item = rules.item, let clock = caseClock(span: &clockSpan) {
+            let promised = item.promisedLimit + extensionDays
+            let legal = item.legalLimit + extensionDays
+            let warningDays = settings.caseWarningDays
+            let promisedDay = calendar.countedDay(
+                promised, after: clock.start, pauses: pauses, span: &clockSpan)
+            let legalDay = calendar.countedDay(
+                legal, after: clock.start, pauses: pauses, span: &clockSpan)
+            // (level, subject, threshold day, threshold at 00:00 rather than 24:00,
+            // the deadline it announces, that deadline's limit)
+            var marks: [(AlertLevel, FindingSubject, ClockDay, Bool, ClockDay, Int)] = []
+            if item.promisedLimit >= warningDays && warningDays > 0 {
+                let warningDay = calendar.countedDay(
+                    promised - warningDays + 1, after: clock.start, pauses: pauses,
+                    span: &clockSpan)
+                marks.append((.warning, .promised, warningDay, true, promisedDay, promised))
+            }
+            if item.promisedLimit != item.legalLimit {
+                marks.append((.yellow, .promised, promisedDay, false, promisedDay, promised))
+            }
+            marks.append((.red, .legal, legalDay, false, legalDay, legal))
+            for (level, subject, thresholdDay, atStart, deadlineDay, limit) in marks {
+                guard case .day(let last) = thresholdDay else { continue }
+                let threshold = atStart ? last.startInstant : last.endInstant
+                if let finished = finishedAt, finished < threshold { continue }
+                output.append(
+                    Finding(
+                        rule: .caseTime, level: level, subject: subject,
+                        instant: max(threshold, clock.existsFrom),
+                        deadline: deadlineDay.endInstant, limitDays: limit,
+                        finishedAt: finishedAt.flatMap { $0 >= threshold ? $0 : nil },
+                        provisional: !calendar.covers(from: clock.start + 1, through: last)))
+            }
+            missing.append((clockSpan, clock.existsFrom))
+        }
+
+        // The running step.
+        if let step = runningStep, phase == .processing, let limit = rules.item?.stepLimits[step] {
+            var span = CalendarSpan()
+            if case .day(let last) = calendar.countedDay(
+                limit, after: stepStartDay, pauses: pauses, span: &span)
+            {
+                output.append(
+                    Finding(
+                        rule: .stepTime, level: .yellow,
+                        subject: .step(step, run: stepRuns.upcoming(step)),
+                        instant: last.endInstant, deadline: last.endInstant, limitDays: limit,
+                        provisional: !calendar.covers(from: span.first, through: span.last)))
+            }
+            missing.append((span, stepStartedAt ?? .init(millisecondsSinceEpoch: 0)))
+        }
+
+        // Special procedures, each on its own plain working-day count.
+        for procedure in procedures {
+            let granted = procedure.grantedDays
+            let finished = procedure.endedAt ?? concludedAt ?? finishedAt
+            var span = CalendarSpan()
+            var marks: [(AlertLevel, Instant)] = []
+            let warningDays = settings.procedureWarningDays
+            if granted >= warningDays && warningDays > 0 {
+                let day = calendar.plainDay(
+                    granted - warningDays + 1, after: procedure.startDay, span: &span)
+                marks.append((.warning, day.startInstant))
+            }
+            let due = calendar.plainDay(granted, after: procedure.startDay, span: &span)
+            marks.append((.yellow, due.endInstant))
+            let red = calendar.plainDay(
+                granted + settings.procedureRedDaysOver, after: procedure.startDay, span: &span)
+            marks.append((.red, red.endInstant))
+            for (level, threshold) in marks {
+                if let finished, finished < threshold { continue }
+                output.append(
+                    Finding(
+                        rule: .specialProcedureTime, level: level,
+                        subject: .procedure(id: procedure.id), instant: threshold,
+                        deadline: due.endInstant, limitDays: granted,
+                        finishedAt: finished.flatMap { $0 >= threshold ? $0 : nil },
+                        provisional: !calendar.covers(from: span.first, through: span.last)))
+            }
+            missing.append((span, procedure.startedAt))
+        }
+
+        // Delivery after an approval.
+        if conclusion == .approved, let concluded = concludedAt {
+            var span = CalendarSpan()
+            let limit = settings.deliveryLimit
+            let due = calendar.plainDay(
+                limit, after: concluded.localDate.daysSinceEpoch, span: &span
+            ).endInstant
+            if deliveredAt.map({ $0 >= due }) ?? true {
+                output.append(
+                    Finding(
+                        rule: .delivery, level: .yellow, subject: .delivery, instant: due,
+                        deadline: due, limitDays: limit, finishedAt: deliveredAt,
+                        provisional: !calendar.covers(from: span.first, through: span.last)))
+            }
+            missing.append((span, concluded))
+        }
+
+        // Years counted without calendar data, once each, from the earliest
+        // instant a computation needed them.
+        for (span, since) in missing
+        where !span.isEmpty && !calendar.covers(from: span.first, through: span.last) {
+            for year in calendar.missingYears(from: span.first, through: span.last) {
+                let subject = FindingSubject.calendar(region: rules.region, year: year)
+                if findings.contains(where: { $0.subject == subject }) { continue }
+                if let index = output.firstIndex(where: { $0.subject == subject }) {
+                    if since < output[index].instant { output[index].instant = since }
+                    continue
+                }
+                output.append(
+                    Finding(
+                        rule: .calendarMissing, level: .warning, subject: subject, instant: since))
+            }
+        }
+    }
+
+    /// The case's deadlines as they stand.
+    func deadlines() -> CaseDeadlines {
+        var result = CaseDeadlines()
+        result.extensionDays = extensionDays
+        var span = CalendarSpan()
+        if phase == .intake && intakeOpen {
+            result.intake = intakeDeadline(span: &span)
+        }
+        if let item = rules.item, let clock = caseClock(span: &span) {
+            result.clockStart = LocalDate(daysSinceEpoch: clock.start)
+            func deadline(_ days: Int, atStart: Bool) -> Deadline {
+                switch calendar.countedDay(days, after: clock.start, pauses: pauses, span: &span) {
+                case .day(let day):
+                    return .at(atStart ? day.startInstant : day.endInstant)
+                case .held(let since):
+                    return .held(since: LocalDate(daysSinceEpoch: since))
+                }
+            }
+            let promised = item.promisedLimit + extensionDays
+            result.promised = deadline(promised, atStart: false)
+            result.legal = deadline(item.legalLimit + extensionDays, atStart: false)
+            let warningDays = settings.caseWarningDays
+            if item.promisedLimit >= warningDays && warningDays > 0 {
+                result.warning = deadline(promised - warningDays + 1, atStart: true)
+            }
+        }
+        if conclusion == .approved, let concluded = concludedAt {
+            result.delivery = calendar.plainDay(
+                settings.deliveryLimit, after: concluded.localDate.daysSinceEpoch, span: &span
+            ).endInstant
+        }
+        return result
+    }
+}
+
+extension ClockDay {
+    /// 24:00 of the day, or nil when held.
+    var endInstant: Instant? {
+        if case .day(let day) = self { return day.endInstant }
+        return nil
+    }
+}

@@ -1,0 +1,98 @@
+/// The catalogue and the calendar a case is evaluated against, prepared so
+/// that evaluating a case costs no look-ups beyond its item.
+///
+/// Build one per catalogue or calendar version and share it: it is an
+/// immutable value.
+public struct EvaluationContext: Sendable {
+    /// The catalogue version in force.
+    public let catalogue: Catalogue
+    /// The calendar version in force.
+    public let calendar: WorkingCalendar
+
+    private let byItem: [String: CaseRules]
+    private let byDepartment: [String: CaseRules]
+    private let fallback: CaseRules
+
+    /// Prepares the rules of every item of `catalogue` on `calendar`.
+    public init(catalogue: Catalogue, calendar: WorkingCalendar) {
+        self.catalogue = catalogue
+        self.calendar = calendar
+        var byItem: [String: CaseRules] = [:]
+        for (code, item) in catalogue.items {
+            byItem[code] = CaseRules(item: item, catalogue: catalogue, calendar: calendar)
+        }
+        var byDepartment: [String: CaseRules] = [:]
+        for (code, department) in catalogue.departments {
+            byDepartment[code] = CaseRules(
+                item: nil, region: department.region, catalogue: catalogue, calendar: calendar)
+        }
+        self.byItem = byItem
+        self.byDepartment = byDepartment
+        self.fallback = CaseRules(
+            item: nil, region: .national, catalogue: catalogue, calendar: calendar)
+    }
+
+    /// The rules for a case of `itemCode` reported by `departmentCode`: the
+    /// item's when the catalogue has it, otherwise the centre's settings on
+    /// the department's (or the national) calendar.
+    func rules(itemCode: String?, departmentCode: String) -> CaseRules {
+        if let code = itemCode, let rules = byItem[code] { return rules }
+        return byDepartment[departmentCode] ?? fallback
+    }
+
+    /// Rules for one case without preparing the whole catalogue.
+    static func rules(
+        itemCode: String?, departmentCode: String, catalogue: Catalogue,
+        calendar: WorkingCalendar
+    ) -> CaseRules {
+        if let code = itemCode, let item = catalogue.items[code] {
+            return CaseRules(item: item, catalogue: catalogue, calendar: calendar)
+        }
+        let region = catalogue.departments[departmentCode]?.region ?? .national
+        return CaseRules(item: nil, region: region, catalogue: catalogue, calendar: calendar)
+    }
+}
+
+/// Where a case's rules come from: the whole prepared context, or one
+/// catalogue and calendar for a single evaluation.
+enum RulesSource {
+    case prepared(EvaluationContext)
+    case direct(Catalogue, WorkingCalendar)
+
+    func rules(itemCode: String?, departmentCode: String) -> CaseRules {
+        switch self {
+        case .prepared(let context):
+            return context.rules(itemCode: itemCode, departmentCode: departmentCode)
+        case .direct(let catalogue, let calendar):
+            return EvaluationContext.rules(
+                itemCode: itemCode, departmentCode: departmentCode, catalogue: catalogue,
+                calendar: calendar)
+        }
+    }
+}
+
+/// What one item's cases are checked against: the item, its settings and
+/// its region's calendar. Immutable and shared by every case of the item.
+final class CaseRules: Sendable {
+    let item: Item?
+    let region: RegionCode
+    let calendar: RegionCalendar
+    let settings: RuleSettings
+
+    init(item: Item, catalogue: Catalogue, calendar: WorkingCalendar) {
+        self.item = item
+        self.region = catalogue.departments[item.departmentCode]?.region ?? .national
+        self.calendar = calendar.regionCalendar(for: region)
+        self.settings = catalogue.settings(forItem: item.code)
+    }
+
+    init(item: Item?, region: RegionCode, catalogue: Catalogue, calendar: WorkingCalendar) {
+        self.item = item
+        self.region = region
+        self.calendar = calendar.regionCalendar(for: region)
+        self.settings = catalogue.settings(forItem: item?.code)
+    }
+
+    /// The intake limit: the item's, or the law's 5 working days.
+    var intakeLimit: Int { item?.intakeLimit ?? 5 }
+}
