@@ -76,6 +76,7 @@ struct CaseFold: Sendable {
     var concludedAt: Instant?
     var deliveredAt: Instant?
     var extensionDays = 0
+    var extensionGrantedAt: Instant?
     var extensionCount = 0
     var procedures: [Procedure] = []
     var pauses: [Pause] = []
@@ -388,6 +389,7 @@ struct CaseFold: Sendable {
             return
         }
         extensionDays = grant.days
+        extensionGrantedAt = event.occurredAt
     }
 
     private mutating func charge(_ amount: Int64, event: CaseEvent) {

@@ -71,35 +71,53 @@ extension CaseFold {
         // Case time.
         var clockSpan = CalendarSpan()
         if let item = rules.item, let clock = caseClock(span: &clockSpan) {
-            let promised = item.promisedLimit + extensionDays
-            let legal = item.legalLimit + extensionDays
-            let warningDays = settings.caseWarningDays
-            let promisedDay = calendar.countedDay(
-                promised, after: clock.start, pauses: pauses, span: &clockSpan)
-            let legalDay = calendar.countedDay(
-                legal, after: clock.start, pauses: pauses, span: &clockSpan)
-            // (level, subject, threshold day, threshold at 00:00 rather than 24:00,
-            // the deadline it announces, that deadline's limit)
-            var marks: [(AlertLevel, FindingSubject, ClockDay, Bool, ClockDay, Int)] = []
-            if item.promisedLimit >= warningDays && warningDays > 0 {
-                let warningDay = calendar.countedDay(
-                    promised - warningDays + 1, after: clock.start, pauses: pauses,
+            // A valid extension moves only the thresholds still ahead when it
+            // was granted; one already crossed stays crossed at its instant.
+            func limit(_ base: Int, atStart: Bool, offset: Int) -> (ClockDay, Int) {
+                let original = calendar.countedDay(
+                    base + offset, after: clock.start, pauses: pauses, span: &clockSpan)
+                guard extensionDays > 0, let grantedAt = extensionGrantedAt else {
+                    return (original, base)
+                }
+                if case .day(let day) = original,
+                    (atStart ? day.startInstant : day.endInstant) <= grantedAt
+                {
+                    return (original, base)
+                }
+                let extended = calendar.countedDay(
+                    base + extensionDays + offset, after: clock.start, pauses: pauses,
                     span: &clockSpan)
-                marks.append((.warning, .promised, warningDay, true, promisedDay, promised))
+                return (extended, base + extensionDays)
+            }
+            let warningDays = settings.caseWarningDays
+            // (level, subject, threshold day, at 00:00 rather than 24:00, the
+            // limit whose deadline it announces)
+            var marks: [(AlertLevel, FindingSubject, ClockDay, Bool, Int)] = []
+            if item.promisedLimit >= warningDays && warningDays > 0 {
+                let (day, promised) = limit(
+                    item.promisedLimit, atStart: true, offset: 1 - warningDays)
+                marks.append((.warning, .promised, day, true, promised))
             }
             if item.promisedLimit != item.legalLimit {
-                marks.append((.yellow, .promised, promisedDay, false, promisedDay, promised))
+                let (day, promised) = limit(item.promisedLimit, atStart: false, offset: 0)
+                marks.append((.yellow, .promised, day, false, promised))
             }
-            marks.append((.red, .legal, legalDay, false, legalDay, legal))
-            for (level, subject, thresholdDay, atStart, deadlineDay, limit) in marks {
+            let (legalDay, legal) = limit(item.legalLimit, atStart: false, offset: 0)
+            marks.append((.red, .legal, legalDay, false, legal))
+            for (level, subject, thresholdDay, atStart, days) in marks {
                 guard case .day(let last) = thresholdDay else { continue }
                 let threshold = atStart ? last.startInstant : last.endInstant
                 if let finished = finishedAt, finished < threshold { continue }
+                let deadlineDay =
+                    atStart
+                    ? calendar.countedDay(
+                        days, after: clock.start, pauses: pauses, span: &clockSpan)
+                    : thresholdDay
                 output.append(
                     Finding(
                         rule: .caseTime, level: level, subject: subject,
                         instant: max(threshold, clock.existsFrom),
-                        deadline: deadlineDay.endInstant, limitDays: limit,
+                        deadline: deadlineDay.endInstant, limitDays: days,
                         finishedAt: finishedAt.flatMap { $0 >= threshold ? $0 : nil },
                         provisional: !calendar.covers(from: clock.start + 1, through: last)))
             }

@@ -44,6 +44,7 @@ let context = EvaluationContext(catalogue: catalogue, calendar: official)
 func at(_ text: String) -> Instant {
     var full = text.replacingOccurrences(of: " ", with: "T")
     if full.count == 16 { full += ":00" }
+    if full.count > 19 { full = String(full.prefix(19)) }
     guard let instant = Instant(iso8601: full + "+08:00") else {
         fatalError("bad instant \(text)")
     }
