@@ -83,7 +83,7 @@ public enum CaseEventKind: Hashable, Sendable {
 
     /// A fixed rank in the order a case normally goes through, used only to
     /// order events that happened at the same instant.
-    var naturalOrder: Int {
+    var naturalOrder: UInt8 {
         switch self {
         case .received: return 0
         case .correctionRequested: return 1

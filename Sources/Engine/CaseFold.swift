@@ -27,7 +27,7 @@ struct Procedure: Hashable, Sendable {
 /// natural order of their kinds, then by event id; never by arrival.
 struct EventOrder: Hashable, Comparable, Sendable {
     var occurredAt: Instant
-    var rank: Int
+    var rank: UInt8
     var eventID: String
 
     init(_ event: CaseEvent) {
@@ -55,35 +55,35 @@ struct CaseFold: Sendable {
     var itemCode: String?
     var phase: CasePhase = .notReceived
 
-    var receivedAt: Instant?
+    @CompactInstant var receivedAt: Instant? = nil
     // The current intake period: its number (1 from receipt, 2 after the
     // corrected materials arrived), its first day, its first instant, and
     // whether it still awaits a decision.
-    var intakePeriod: Int = 0
+    var intakePeriod: UInt8 = 0
     var intakeStartDay: Int32 = 0
-    var intakeStartedAt: Instant?
+    @CompactInstant var intakeStartedAt: Instant? = nil
     var intakeOpen = false
-    var correctionNotices = 0
+    var correctionNotices: UInt8 = 0
     var correctionPending = false
 
     // The case clock: its start day D, and the instant from which it exists
     // (the acceptance, or the intake deadline when intake ran late).
     var clockStartDay: Int32?
-    var clockExistsFrom: Instant?
-    var acceptedAt: Instant?
-    var finishedAt: Instant?
+    @CompactInstant var clockExistsFrom: Instant? = nil
+    @CompactInstant var acceptedAt: Instant? = nil
+    @CompactInstant var finishedAt: Instant? = nil
     var conclusion: ConclusionResult?
-    var concludedAt: Instant?
-    var deliveredAt: Instant?
-    var extensionDays = 0
-    var extensionGrantedAt: Instant?
-    var extensionCount = 0
+    @CompactInstant var concludedAt: Instant? = nil
+    @CompactInstant var deliveredAt: Instant? = nil
+    var extensionDays: Int32 = 0
+    @CompactInstant var extensionGrantedAt: Instant? = nil
+    var extensionCount: UInt8 = 0
     var procedures: [Procedure] = []
     var pauses: [Pause] = []
 
     var runningStep: ApprovalStep?
     var stepStartDay: Int32 = 0
-    var stepStartedAt: Instant?
+    @CompactInstant var stepStartedAt: Instant? = nil
     var stepRuns = StepRunCounts()
 
     var feeTotalFen: Int64 = 0
@@ -181,7 +181,7 @@ struct CaseFold: Sendable {
             }
             correctionPending = false
             if phase == .intake {
-                startIntake(period: intakePeriod + 1, day: day, at: event.occurredAt)
+                startIntake(period: Int(intakePeriod) + 1, day: day, at: event.occurredAt)
             }
 
         case .stepCompleted(let completion):
@@ -285,7 +285,7 @@ struct CaseFold: Sendable {
     }
 
     private mutating func startIntake(period: Int, day: Int32, at instant: Instant) {
-        intakePeriod = period
+        intakePeriod = UInt8(clamping: period)
         intakeStartDay = day
         intakeStartedAt = instant
         intakeOpen = true
@@ -309,7 +309,7 @@ struct CaseFold: Sendable {
         guard instant >= deadline else { return }
         findings.append(
             Finding(
-                rule: .intake, level: .yellow, subject: .intake(period: intakePeriod),
+                rule: .intake, level: .yellow, subject: .intake(period: Int(intakePeriod)),
                 instant: deadline, deadline: deadline, limitDays: rules.intakeLimit,
                 finishedAt: instant))
         if clockStartDay == nil {
@@ -359,7 +359,7 @@ struct CaseFold: Sendable {
     }
 
     private mutating func grantExtension(_ grant: ExtensionGrant, event: CaseEvent) {
-        extensionCount += 1
+        extensionCount &+= extensionCount == .max ? 0 : 1
         guard let item = rules.item, let start = clockStartDay else { return }
         var problems: [String] = []
         if extensionCount > 1 { problems.append("a second extension") }
@@ -388,7 +388,7 @@ struct CaseFold: Sendable {
                     note: problems.joined(separator: "; ")))
             return
         }
-        extensionDays = grant.days
+        extensionDays = Int32(grant.days)
         extensionGrantedAt = event.occurredAt
     }
 
@@ -486,4 +486,20 @@ struct StepRunCounts: Hashable, Sendable {
 @inline(__always)
 func isBlank(_ text: String) -> Bool {
     text.allSatisfy { $0 == " " || $0 == "\t" || $0 == "\n" || $0 == "\r" || $0 == "\u{3000}" }
+}
+
+/// An optional instant stored in eight bytes (no instant is
+/// `Int64.min` milliseconds), to keep a case's summary small.
+@propertyWrapper
+struct CompactInstant: Hashable, Sendable {
+    private var raw: Int64
+
+    init(wrappedValue: Instant?) {
+        raw = wrappedValue?.millisecondsSinceEpoch ?? .min
+    }
+
+    var wrappedValue: Instant? {
+        get { raw == .min ? nil : Instant(millisecondsSinceEpoch: raw) }
+        set { raw = newValue?.millisecondsSinceEpoch ?? .min }
+    }
 }

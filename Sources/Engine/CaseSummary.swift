@@ -67,21 +67,17 @@ public struct CaseSummary: Sendable {
     /// The first instant after `instant` at which an alert becomes due, or
     /// nil when nothing more can happen without a new event.
     public func nextDue(after instant: Instant) -> Instant? {
-        var findings: [Finding] = []
-        findings.reserveCapacity(8)
-        fold.thresholds(into: &findings)
         var next: Instant?
-        let settings = fold.settings
-        for finding in findings where finding.instant > instant {
-            if settings.isEnabled(finding.rule), next.map({ finding.instant < $0 }) ?? true {
+        let rules = fold.rules
+        func consider(_ finding: Finding) {
+            if finding.instant > instant, rules.isEnabled(finding.rule),
+                next.map({ finding.instant < $0 }) ?? true
+            {
                 next = finding.instant
             }
         }
-        for finding in fold.findings where finding.instant > instant {
-            if settings.isEnabled(finding.rule), next.map({ finding.instant < $0 }) ?? true {
-                next = finding.instant
-            }
-        }
+        fold.thresholds(consider)
+        for finding in fold.findings { consider(finding) }
         return next
     }
 

@@ -41,6 +41,9 @@ extension CaseFold {
     /// The case clock's start day and the instant from which it exists: the
     /// acceptance, or, while intake is open, the intake deadline (if intake
     /// runs late the case counts as accepted from the day intake began).
+    /// Working days added by a valid extension.
+    var extensionWorkingDays: Int { Int(extensionDays) }
+
     func caseClock(span: inout CalendarSpan) -> (start: Int32, existsFrom: Instant)? {
         if let start = clockStartDay, let from = clockExistsFrom { return (start, from) }
         if phase == .intake && intakeOpen {
@@ -49,23 +52,36 @@ extension CaseFold {
         return nil
     }
 
-    /// Appends the findings that follow from the deadlines: each threshold
-    /// that is crossed, or will be crossed unless the case (step, procedure)
-    /// finishes strictly before it. Their instants may lie in the future;
-    /// the caller compares them with `now`.
+    /// Appends the findings that follow from the deadlines.
     func thresholds(into output: inout [Finding]) {
+        thresholds { output.append($0) }
+    }
+
+    /// Emits the findings that follow from the deadlines: each threshold that
+    /// is crossed, or will be crossed unless the case (step, procedure)
+    /// finishes strictly before it. Their instants may lie in the future; the
+    /// caller compares them with `now`. Allocates nothing unless a year has
+    /// no calendar data.
+    func thresholds(_ emit: (Finding) -> Void) {
+        // Computations that counted over a year with no data, with the
+        // instant from which each was needed; empty (no allocation) normally.
         var missing: [(CalendarSpan, Instant)] = []
+        func note(_ span: CalendarSpan, since: Instant) -> Bool {
+            if calendar.covers(from: span.first, through: span.last) { return false }
+            missing.append((span, since))
+            return true
+        }
 
         // Intake.
         if phase == .intake && intakeOpen {
             var span = CalendarSpan()
             let deadline = intakeDeadline(span: &span)
-            output.append(
+            let provisional = note(span, since: intakeStartedAt ?? deadline)
+            emit(
                 Finding(
-                    rule: .intake, level: .yellow, subject: .intake(period: intakePeriod),
+                    rule: .intake, level: .yellow, subject: .intake(period: Int(intakePeriod)),
                     instant: deadline, deadline: deadline, limitDays: rules.intakeLimit,
-                    provisional: !calendar.covers(from: span.first, through: span.last)))
-            missing.append((span, intakeStartedAt ?? deadline))
+                    provisional: provisional))
         }
 
         // Case time.
@@ -76,7 +92,7 @@ extension CaseFold {
             func limit(_ base: Int, atStart: Bool, offset: Int) -> (ClockDay, Int) {
                 let original = calendar.countedDay(
                     base + offset, after: clock.start, pauses: pauses, span: &clockSpan)
-                guard extensionDays > 0, let grantedAt = extensionGrantedAt else {
+                guard extensionWorkingDays > 0, let grantedAt = extensionGrantedAt else {
                     return (original, base)
                 }
                 if case .day(let day) = original,
@@ -85,35 +101,23 @@ extension CaseFold {
                     return (original, base)
                 }
                 let extended = calendar.countedDay(
-                    base + extensionDays + offset, after: clock.start, pauses: pauses,
+                    base + extensionWorkingDays + offset, after: clock.start, pauses: pauses,
                     span: &clockSpan)
-                return (extended, base + extensionDays)
+                return (extended, base + extensionWorkingDays)
             }
-            let warningDays = settings.caseWarningDays
-            // (level, subject, threshold day, at 00:00 rather than 24:00, the
-            // limit whose deadline it announces)
-            var marks: [(AlertLevel, FindingSubject, ClockDay, Bool, Int)] = []
-            if item.promisedLimit >= warningDays && warningDays > 0 {
-                let (day, promised) = limit(
-                    item.promisedLimit, atStart: true, offset: 1 - warningDays)
-                marks.append((.warning, .promised, day, true, promised))
-            }
-            if item.promisedLimit != item.legalLimit {
-                let (day, promised) = limit(item.promisedLimit, atStart: false, offset: 0)
-                marks.append((.yellow, .promised, day, false, promised))
-            }
-            let (legalDay, legal) = limit(item.legalLimit, atStart: false, offset: 0)
-            marks.append((.red, .legal, legalDay, false, legal))
-            for (level, subject, thresholdDay, atStart, days) in marks {
-                guard case .day(let last) = thresholdDay else { continue }
+            func mark(
+                _ level: AlertLevel, _ subject: FindingSubject, _ thresholdDay: ClockDay,
+                atStart: Bool, days: Int
+            ) {
+                guard case .day(let last) = thresholdDay else { return }
                 let threshold = atStart ? last.startInstant : last.endInstant
-                if let finished = finishedAt, finished < threshold { continue }
+                if let finished = finishedAt, finished < threshold { return }
                 let deadlineDay =
                     atStart
                     ? calendar.countedDay(
                         days, after: clock.start, pauses: pauses, span: &clockSpan)
                     : thresholdDay
-                output.append(
+                emit(
                     Finding(
                         rule: .caseTime, level: level, subject: subject,
                         instant: max(threshold, clock.existsFrom),
@@ -121,23 +125,34 @@ extension CaseFold {
                         finishedAt: finishedAt.flatMap { $0 >= threshold ? $0 : nil },
                         provisional: !calendar.covers(from: clock.start + 1, through: last)))
             }
-            missing.append((clockSpan, clock.existsFrom))
+            let warningDays = settings.caseWarningDays
+            if item.promisedLimit >= warningDays && warningDays > 0 {
+                let (day, promised) = limit(
+                    item.promisedLimit, atStart: true, offset: 1 - warningDays)
+                mark(.warning, .promised, day, atStart: true, days: promised)
+            }
+            if item.promisedLimit != item.legalLimit {
+                let (day, promised) = limit(item.promisedLimit, atStart: false, offset: 0)
+                mark(.yellow, .promised, day, atStart: false, days: promised)
+            }
+            let (legalDay, legal) = limit(item.legalLimit, atStart: false, offset: 0)
+            mark(.red, .legal, legalDay, atStart: false, days: legal)
+            _ = note(clockSpan, since: clock.existsFrom)
         }
 
         // The running step.
         if let step = runningStep, phase == .processing, let limit = rules.item?.stepLimits[step] {
             var span = CalendarSpan()
-            if case .day(let last) = calendar.countedDay(
-                limit, after: stepStartDay, pauses: pauses, span: &span)
-            {
-                output.append(
+            let day = calendar.countedDay(limit, after: stepStartDay, pauses: pauses, span: &span)
+            let provisional = note(span, since: stepStartedAt ?? Instant(millisecondsSinceEpoch: 0))
+            if case .day(let last) = day {
+                emit(
                     Finding(
                         rule: .stepTime, level: .yellow,
                         subject: .step(step, run: stepRuns.upcoming(step)),
                         instant: last.endInstant, deadline: last.endInstant, limitDays: limit,
-                        provisional: !calendar.covers(from: span.first, through: span.last)))
+                        provisional: provisional))
             }
-            missing.append((span, stepStartedAt ?? .init(millisecondsSinceEpoch: 0)))
         }
 
         // Special procedures, each on its own plain working-day count.
@@ -145,29 +160,28 @@ extension CaseFold {
             let granted = procedure.grantedDays
             let finished = procedure.endedAt ?? concludedAt ?? finishedAt
             var span = CalendarSpan()
-            var marks: [(AlertLevel, Instant)] = []
             let warningDays = settings.procedureWarningDays
-            if granted >= warningDays && warningDays > 0 {
-                let day = calendar.plainDay(
-                    granted - warningDays + 1, after: procedure.startDay, span: &span)
-                marks.append((.warning, day.startInstant))
-            }
-            let due = calendar.plainDay(granted, after: procedure.startDay, span: &span)
-            marks.append((.yellow, due.endInstant))
+            let warning =
+                granted >= warningDays && warningDays > 0
+                ? calendar.plainDay(
+                    granted - warningDays + 1, after: procedure.startDay, span: &span
+                ).startInstant : nil
+            let due = calendar.plainDay(granted, after: procedure.startDay, span: &span).endInstant
             let red = calendar.plainDay(
-                granted + settings.procedureRedDaysOver, after: procedure.startDay, span: &span)
-            marks.append((.red, red.endInstant))
-            for (level, threshold) in marks {
+                granted + settings.procedureRedDaysOver, after: procedure.startDay, span: &span
+            ).endInstant
+            let provisional = note(span, since: procedure.startedAt)
+            for (level, threshold) in [(AlertLevel.warning, warning), (.yellow, due), (.red, red)] {
+                guard let threshold else { continue }
                 if let finished, finished < threshold { continue }
-                output.append(
+                emit(
                     Finding(
                         rule: .specialProcedureTime, level: level,
                         subject: .procedure(id: procedure.id), instant: threshold,
-                        deadline: due.endInstant, limitDays: granted,
+                        deadline: due, limitDays: granted,
                         finishedAt: finished.flatMap { $0 >= threshold ? $0 : nil },
-                        provisional: !calendar.covers(from: span.first, through: span.last)))
+                        provisional: provisional))
             }
-            missing.append((span, procedure.startedAt))
         }
 
         // Delivery after an approval.
@@ -177,38 +191,40 @@ extension CaseFold {
             let due = calendar.plainDay(
                 limit, after: concluded.localDate.daysSinceEpoch, span: &span
             ).endInstant
+            let provisional = note(span, since: concluded)
             if deliveredAt.map({ $0 >= due }) ?? true {
-                output.append(
+                emit(
                     Finding(
                         rule: .delivery, level: .yellow, subject: .delivery, instant: due,
                         deadline: due, limitDays: limit, finishedAt: deliveredAt,
-                        provisional: !calendar.covers(from: span.first, through: span.last)))
+                        provisional: provisional))
             }
-            missing.append((span, concluded))
         }
 
         // Years counted without calendar data, once each, from the earliest
-        // instant a computation needed them.
-        for (span, since) in missing
-        where !span.isEmpty && !calendar.covers(from: span.first, through: span.last) {
+        // instant a computation needed them (unless an event already noted it).
+        guard !missing.isEmpty else { return }
+        var years: [(FindingSubject, Instant)] = []
+        for (span, since) in missing {
             for year in calendar.missingYears(from: span.first, through: span.last) {
                 let subject = FindingSubject.calendar(region: rules.region, year: year)
                 if findings.contains(where: { $0.subject == subject }) { continue }
-                if let index = output.firstIndex(where: { $0.subject == subject }) {
-                    if since < output[index].instant { output[index].instant = since }
-                    continue
+                if let index = years.firstIndex(where: { $0.0 == subject }) {
+                    years[index].1 = min(years[index].1, since)
+                } else {
+                    years.append((subject, since))
                 }
-                output.append(
-                    Finding(
-                        rule: .calendarMissing, level: .warning, subject: subject, instant: since))
             }
+        }
+        for (subject, since) in years {
+            emit(Finding(rule: .calendarMissing, level: .warning, subject: subject, instant: since))
         }
     }
 
     /// The case's deadlines as they stand.
     func deadlines() -> CaseDeadlines {
         var result = CaseDeadlines()
-        result.extensionDays = extensionDays
+        result.extensionDays = extensionWorkingDays
         var span = CalendarSpan()
         if phase == .intake && intakeOpen {
             result.intake = intakeDeadline(span: &span)
@@ -223,9 +239,9 @@ extension CaseFold {
                     return .held(since: LocalDate(daysSinceEpoch: since))
                 }
             }
-            let promised = item.promisedLimit + extensionDays
+            let promised = item.promisedLimit + extensionWorkingDays
             result.promised = deadline(promised, atStart: false)
-            result.legal = deadline(item.legalLimit + extensionDays, atStart: false)
+            result.legal = deadline(item.legalLimit + extensionWorkingDays, atStart: false)
             let warningDays = settings.caseWarningDays
             if item.promisedLimit >= warningDays && warningDays > 0 {
                 result.warning = deadline(promised - warningDays + 1, atStart: true)

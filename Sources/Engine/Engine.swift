@@ -129,7 +129,7 @@ public struct CaseEvaluation: Sendable {
         let scope = AlertScope.caseOf(fold.key)
         var holding: [Alert] = []
         var later: [Alert] = []
-        for finding in findings where fold.settings.isEnabled(finding.rule) {
+        for finding in findings where fold.rules.isEnabled(finding.rule) {
             let alert = finding.alert(scope: scope, calendar: fold.calendar)
             if finding.instant <= now { holding.append(alert) } else { later.append(alert) }
         }

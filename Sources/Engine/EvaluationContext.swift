@@ -5,39 +5,51 @@
 /// immutable value.
 public struct EvaluationContext: Sendable {
     /// The catalogue version in force.
-    public let catalogue: Catalogue
+    public var catalogue: Catalogue { storage.catalogue }
     /// The calendar version in force.
-    public let calendar: WorkingCalendar
+    public var calendar: WorkingCalendar { storage.calendar }
 
-    private let byItem: [String: CaseRules]
-    private let byDepartment: [String: CaseRules]
-    private let fallback: CaseRules
+    // One reference, so that passing the context around costs one retain.
+    private let storage: Storage
+
+    private final class Storage: Sendable {
+        let catalogue: Catalogue
+        let calendar: WorkingCalendar
+        let byItem: [String: CaseRules]
+        let byDepartment: [String: CaseRules]
+        let fallback: CaseRules
+
+        init(catalogue: Catalogue, calendar: WorkingCalendar) {
+            self.catalogue = catalogue
+            self.calendar = calendar
+            var byItem: [String: CaseRules] = [:]
+            for (code, item) in catalogue.items {
+                byItem[code] = CaseRules(item: item, catalogue: catalogue, calendar: calendar)
+            }
+            var byDepartment: [String: CaseRules] = [:]
+            for (code, department) in catalogue.departments {
+                byDepartment[code] = CaseRules(
+                    item: nil, region: department.region, catalogue: catalogue,
+                    calendar: calendar)
+            }
+            self.byItem = byItem
+            self.byDepartment = byDepartment
+            self.fallback = CaseRules(
+                item: nil, region: .national, catalogue: catalogue, calendar: calendar)
+        }
+    }
 
     /// Prepares the rules of every item of `catalogue` on `calendar`.
     public init(catalogue: Catalogue, calendar: WorkingCalendar) {
-        self.catalogue = catalogue
-        self.calendar = calendar
-        var byItem: [String: CaseRules] = [:]
-        for (code, item) in catalogue.items {
-            byItem[code] = CaseRules(item: item, catalogue: catalogue, calendar: calendar)
-        }
-        var byDepartment: [String: CaseRules] = [:]
-        for (code, department) in catalogue.departments {
-            byDepartment[code] = CaseRules(
-                item: nil, region: department.region, catalogue: catalogue, calendar: calendar)
-        }
-        self.byItem = byItem
-        self.byDepartment = byDepartment
-        self.fallback = CaseRules(
-            item: nil, region: .national, catalogue: catalogue, calendar: calendar)
+        storage = Storage(catalogue: catalogue, calendar: calendar)
     }
 
     /// The rules for a case of `itemCode` reported by `departmentCode`: the
     /// item's when the catalogue has it, otherwise the centre's settings on
     /// the department's (or the national) calendar.
     func rules(itemCode: String?, departmentCode: String) -> CaseRules {
-        if let code = itemCode, let rules = byItem[code] { return rules }
-        return byDepartment[departmentCode] ?? fallback
+        if let code = itemCode, let rules = storage.byItem[code] { return rules }
+        return storage.byDepartment[departmentCode] ?? storage.fallback
     }
 
     /// Rules for one case without preparing the whole catalogue.
@@ -78,19 +90,30 @@ final class CaseRules: Sendable {
     let region: RegionCode
     let calendar: RegionCalendar
     let settings: RuleSettings
+    // Bit `rule.bit` set when the rule is enabled: a test without hashing.
+    let enabledMask: UInt32
 
-    init(item: Item, catalogue: Catalogue, calendar: WorkingCalendar) {
-        self.item = item
-        self.region = catalogue.departments[item.departmentCode]?.region ?? .national
-        self.calendar = calendar.regionCalendar(for: region)
-        self.settings = catalogue.settings(forItem: item.code)
+    convenience init(item: Item, catalogue: Catalogue, calendar: WorkingCalendar) {
+        self.init(
+            item: item, region: catalogue.departments[item.departmentCode]?.region ?? .national,
+            catalogue: catalogue, calendar: calendar)
     }
 
     init(item: Item?, region: RegionCode, catalogue: Catalogue, calendar: WorkingCalendar) {
         self.item = item
         self.region = region
         self.calendar = calendar.regionCalendar(for: region)
-        self.settings = catalogue.settings(forItem: item?.code)
+        let settings = catalogue.settings(forItem: item?.code)
+        self.settings = settings
+        var mask: UInt32 = 0
+        for rule in AlertRule.allCases where settings.isEnabled(rule) { mask |= 1 << UInt32(rule.bit) }
+        self.enabledMask = mask
+    }
+
+    /// Whether `rule` raises alerts for this item.
+    @inline(__always)
+    func isEnabled(_ rule: AlertRule) -> Bool {
+        enabledMask & (1 << UInt32(rule.bit)) != 0
     }
 
     /// The intake limit: the item's, or the law's 5 working days.

@@ -41,9 +41,32 @@ public enum AlertRule: String, Hashable, Sendable, CaseIterable, Comparable {
         self == .unknownItem || self == .calendarMissing
     }
 
+    /// The rule's position in declaration order, for bit sets.
+    var bit: Int {
+        switch self {
+        case .caseTime: return 0
+        case .stepTime: return 1
+        case .intake: return 2
+        case .specialProcedureTime: return 3
+        case .specialProcedureType: return 4
+        case .extensionGrant: return 5
+        case .fee: return 6
+        case .missingReason: return 7
+        case .outOfOrder: return 8
+        case .delivery: return 9
+        case .lateReporting: return 10
+        case .complaintAcceptance: return 11
+        case .complaintConclusion: return 12
+        case .feedbackOverdue: return 13
+        case .manual: return 14
+        case .unknownItem: return 15
+        case .calendarMissing: return 16
+        }
+    }
+
     /// Orders rules by declaration, for stable listings.
     public static func < (lhs: AlertRule, rhs: AlertRule) -> Bool {
-        allCases.firstIndex(of: lhs)! < allCases.firstIndex(of: rhs)!
+        lhs.bit < rhs.bit
     }
 }
 

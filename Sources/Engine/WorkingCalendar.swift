@@ -204,6 +204,8 @@ public final class RegionCalendar: Sendable {
     let counts: [Int32]
     // covered[y - firstYear]: whether year y has data.
     let covered: [Bool]
+    // Whether every year from the first to the last has data.
+    let coversWholeRange: Bool
     let resolvedYears: [Int: CalendarYear]
 
     var dataYears: Set<Int> { Set(resolvedYears.keys) }
@@ -224,6 +226,7 @@ public final class RegionCalendar: Sendable {
             firstYear = 0
             counts = []
             covered = []
+            coversWholeRange = false
             return
         }
         let first = LocalDate(year: minYear, month: 1, day: 1)!
@@ -232,6 +235,7 @@ public final class RegionCalendar: Sendable {
         lastDay = last.daysSinceEpoch
         firstYear = minYear
         covered = (minYear...maxYear).map { resolved[$0] != nil }
+        coversWholeRange = covered.allSatisfy { $0 }
 
         var running: Int32 = 0
         var counts: [Int32] = []
@@ -306,7 +310,11 @@ public final class RegionCalendar: Sendable {
     func covers(from: Int32, through: Int32) -> Bool {
         if from > through { return true }
         if from < firstDay || through > lastDay { return false }
-        return missingYears(from: from, through: through).isEmpty
+        if coversWholeRange { return true }
+        let startYear = LocalDate(daysSinceEpoch: from).year
+        let endYear = LocalDate(daysSinceEpoch: through).year
+        for year in startYear...endYear where !covered[year - firstYear] { return false }
+        return true
     }
 
     /// Whether `date` is a working day.
