@@ -334,7 +334,7 @@ struct CaseFold: Sendable {
     /// `step` (the step the department reports completed).
     private mutating func completeStep(_ step: ApprovalStep, at instant: Instant, day: Int32) {
         let run = stepRuns.next(step)
-        if let limit = rules.item?.stepLimits[step] {
+        if let limit = rules.limits?.limit(of: step) {
             var span = CalendarSpan()
             let deadline = calendar.countedDay(
                 limit, after: stepStartDay, pauses: pauses, span: &span)
@@ -360,7 +360,7 @@ struct CaseFold: Sendable {
 
     private mutating func grantExtension(_ grant: ExtensionGrant, event: CaseEvent) {
         extensionCount &+= extensionCount == .max ? 0 : 1
-        guard let item = rules.item, let start = clockStartDay else { return }
+        guard let item = rules.limits, let start = clockStartDay else { return }
         var problems: [String] = []
         if extensionCount > 1 { problems.append("a second extension") }
         if grant.days <= 0 {
@@ -373,7 +373,7 @@ struct CaseFold: Sendable {
         if isBlank(grant.reason) { problems.append("no reason") }
         var span = CalendarSpan()
         if case .day(let legal) = calendar.countedDay(
-            item.legalLimit, after: start, pauses: pauses, span: &span),
+            item.legal, after: start, pauses: pauses, span: &span),
             event.occurredAt >= legal.endInstant
         {
             problems.append("granted after the legal deadline \(legal.endInstant.iso8601)")

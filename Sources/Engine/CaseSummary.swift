@@ -69,15 +69,13 @@ public struct CaseSummary: Sendable {
     public func nextDue(after instant: Instant) -> Instant? {
         var next: Instant?
         let rules = fold.rules
-        func consider(_ finding: Finding) {
-            if finding.instant > instant, rules.isEnabled(finding.rule),
-                next.map({ finding.instant < $0 }) ?? true
-            {
-                next = finding.instant
+        func consider(_ rule: AlertRule, _ due: Instant) {
+            if due > instant, rules.isEnabled(rule), next.map({ due < $0 }) ?? true {
+                next = due
             }
         }
-        fold.thresholds(consider)
-        for finding in fold.findings { consider(finding) }
+        fold.thresholds { rule, due, _ in consider(rule, due) }
+        for finding in fold.findings { consider(finding.rule, finding.instant) }
         return next
     }
 

@@ -54,7 +54,7 @@ extension CaseFold {
 
     /// Appends the findings that follow from the deadlines.
     func thresholds(into output: inout [Finding]) {
-        thresholds { output.append($0) }
+        thresholds { _, _, finding in output.append(finding()) }
     }
 
     /// Emits the findings that follow from the deadlines: each threshold that
@@ -62,13 +62,21 @@ extension CaseFold {
     /// finishes strictly before it. Their instants may lie in the future; the
     /// caller compares them with `now`. Allocates nothing unless a year has
     /// no calendar data.
-    func thresholds(_ emit: (Finding) -> Void) {
-        // Computations that counted over a year with no data, with the
-        // instant from which each was needed; empty (no allocation) normally.
-        var missing: [(CalendarSpan, Instant)] = []
+    ///
+    /// `emit` receives each finding's rule and instant, and a function that
+    /// builds the full finding only if the caller wants it.
+    func thresholds(_ emit: (AlertRule, Instant, () -> Finding) -> Void) {
+        let calendar = self.calendar
+        // The days that computations counted over years with no data, and
+        // the earliest instant from which one of them was needed. Every
+        // computation of a case starts at or after its receipt and runs
+        // forward, so one span covers them without gaps.
+        var missing = CalendarSpan()
+        var missingSince = Instant(millisecondsSinceEpoch: .max)
         func note(_ span: CalendarSpan, since: Instant) -> Bool {
             if calendar.covers(from: span.first, through: span.last) { return false }
-            missing.append((span, since))
+            missing.include(from: span.first, through: span.last)
+            missingSince = min(missingSince, since)
             return true
         }
 
@@ -77,16 +85,17 @@ extension CaseFold {
             var span = CalendarSpan()
             let deadline = intakeDeadline(span: &span)
             let provisional = note(span, since: intakeStartedAt ?? deadline)
-            emit(
+            emit(.intake, deadline) {
                 Finding(
                     rule: .intake, level: .yellow, subject: .intake(period: Int(intakePeriod)),
                     instant: deadline, deadline: deadline, limitDays: rules.intakeLimit,
-                    provisional: provisional))
+                    provisional: provisional)
+            }
         }
 
         // Case time.
         var clockSpan = CalendarSpan()
-        if let item = rules.item, let clock = caseClock(span: &clockSpan) {
+        if let item = rules.limits, let clock = caseClock(span: &clockSpan) {
             // A valid extension moves only the thresholds still ahead when it
             // was granted; one already crossed stays crossed at its instant.
             func limit(_ base: Int, atStart: Bool, offset: Int) -> (ClockDay, Int) {
@@ -117,41 +126,43 @@ extension CaseFold {
                     ? calendar.countedDay(
                         days, after: clock.start, pauses: pauses, span: &clockSpan)
                     : thresholdDay
-                emit(
+                emit(.caseTime, max(threshold, clock.existsFrom)) {
                     Finding(
                         rule: .caseTime, level: level, subject: subject,
                         instant: max(threshold, clock.existsFrom),
                         deadline: deadlineDay.endInstant, limitDays: days,
                         finishedAt: finishedAt.flatMap { $0 >= threshold ? $0 : nil },
-                        provisional: !calendar.covers(from: clock.start + 1, through: last)))
+                        provisional: !calendar.covers(from: clock.start + 1, through: last))
+                }
             }
             let warningDays = settings.caseWarningDays
-            if item.promisedLimit >= warningDays && warningDays > 0 {
+            if item.promised >= warningDays && warningDays > 0 {
                 let (day, promised) = limit(
-                    item.promisedLimit, atStart: true, offset: 1 - warningDays)
+                    item.promised, atStart: true, offset: 1 - warningDays)
                 mark(.warning, .promised, day, atStart: true, days: promised)
             }
-            if item.promisedLimit != item.legalLimit {
-                let (day, promised) = limit(item.promisedLimit, atStart: false, offset: 0)
+            if item.promised != item.legal {
+                let (day, promised) = limit(item.promised, atStart: false, offset: 0)
                 mark(.yellow, .promised, day, atStart: false, days: promised)
             }
-            let (legalDay, legal) = limit(item.legalLimit, atStart: false, offset: 0)
+            let (legalDay, legal) = limit(item.legal, atStart: false, offset: 0)
             mark(.red, .legal, legalDay, atStart: false, days: legal)
             _ = note(clockSpan, since: clock.existsFrom)
         }
 
         // The running step.
-        if let step = runningStep, phase == .processing, let limit = rules.item?.stepLimits[step] {
+        if let step = runningStep, phase == .processing, let limit = rules.limits?.limit(of: step) {
             var span = CalendarSpan()
             let day = calendar.countedDay(limit, after: stepStartDay, pauses: pauses, span: &span)
             let provisional = note(span, since: stepStartedAt ?? Instant(millisecondsSinceEpoch: 0))
             if case .day(let last) = day {
-                emit(
+                emit(.stepTime, last.endInstant) {
                     Finding(
                         rule: .stepTime, level: .yellow,
                         subject: .step(step, run: stepRuns.upcoming(step)),
                         instant: last.endInstant, deadline: last.endInstant, limitDays: limit,
-                        provisional: provisional))
+                        provisional: provisional)
+            }
             }
         }
 
@@ -174,13 +185,14 @@ extension CaseFold {
             for (level, threshold) in [(AlertLevel.warning, warning), (.yellow, due), (.red, red)] {
                 guard let threshold else { continue }
                 if let finished, finished < threshold { continue }
-                emit(
+                emit(.specialProcedureTime, threshold) {
                     Finding(
                         rule: .specialProcedureTime, level: level,
                         subject: .procedure(id: procedure.id), instant: threshold,
                         deadline: due, limitDays: granted,
                         finishedAt: finished.flatMap { $0 >= threshold ? $0 : nil },
-                        provisional: provisional))
+                        provisional: provisional)
+            }
             }
         }
 
@@ -193,31 +205,24 @@ extension CaseFold {
             ).endInstant
             let provisional = note(span, since: concluded)
             if deliveredAt.map({ $0 >= due }) ?? true {
-                emit(
+                emit(.delivery, due) {
                     Finding(
                         rule: .delivery, level: .yellow, subject: .delivery, instant: due,
                         deadline: due, limitDays: limit, finishedAt: deliveredAt,
-                        provisional: provisional))
+                        provisional: provisional)
+            }
             }
         }
 
-        // Years counted without calendar data, once each, from the earliest
-        // instant a computation needed them (unless an event already noted it).
+        // Years counted without calendar data, once each, unless an event
+        // already noted the year.
         guard !missing.isEmpty else { return }
-        var years: [(FindingSubject, Instant)] = []
-        for (span, since) in missing {
-            for year in calendar.missingYears(from: span.first, through: span.last) {
-                let subject = FindingSubject.calendar(region: rules.region, year: year)
-                if findings.contains(where: { $0.subject == subject }) { continue }
-                if let index = years.firstIndex(where: { $0.0 == subject }) {
-                    years[index].1 = min(years[index].1, since)
-                } else {
-                    years.append((subject, since))
-                }
+        calendar.forEachMissingYear(from: missing.first, through: missing.last) { year in
+            let subject = FindingSubject.calendar(region: rules.region, year: year)
+            if findings.contains(where: { $0.subject == subject }) { return }
+            emit(.calendarMissing, missingSince) {
+                Finding(rule: .calendarMissing, level: .warning, subject: subject, instant: missingSince)
             }
-        }
-        for (subject, since) in years {
-            emit(Finding(rule: .calendarMissing, level: .warning, subject: subject, instant: since))
         }
     }
 
@@ -229,7 +234,7 @@ extension CaseFold {
         if phase == .intake && intakeOpen {
             result.intake = intakeDeadline(span: &span)
         }
-        if let item = rules.item, let clock = caseClock(span: &span) {
+        if let item = rules.limits, let clock = caseClock(span: &span) {
             result.clockStart = LocalDate(daysSinceEpoch: clock.start)
             func deadline(_ days: Int, atStart: Bool) -> Deadline {
                 switch calendar.countedDay(days, after: clock.start, pauses: pauses, span: &span) {
@@ -239,11 +244,11 @@ extension CaseFold {
                     return .held(since: LocalDate(daysSinceEpoch: since))
                 }
             }
-            let promised = item.promisedLimit + extensionWorkingDays
+            let promised = item.promised + extensionWorkingDays
             result.promised = deadline(promised, atStart: false)
-            result.legal = deadline(item.legalLimit + extensionWorkingDays, atStart: false)
+            result.legal = deadline(item.legal + extensionWorkingDays, atStart: false)
             let warningDays = settings.caseWarningDays
-            if item.promisedLimit >= warningDays && warningDays > 0 {
+            if item.promised >= warningDays && warningDays > 0 {
                 result.warning = deadline(promised - warningDays + 1, atStart: true)
             }
         }

@@ -92,6 +92,8 @@ final class CaseRules: Sendable {
     let settings: RuleSettings
     // Bit `rule.bit` set when the rule is enabled: a test without hashing.
     let enabledMask: UInt32
+    // The item's numbers, copied out so that the hot path copies no Item.
+    let limits: ItemLimits?
 
     convenience init(item: Item, catalogue: Catalogue, calendar: WorkingCalendar) {
         self.init(
@@ -108,6 +110,7 @@ final class CaseRules: Sendable {
         var mask: UInt32 = 0
         for rule in AlertRule.allCases where settings.isEnabled(rule) { mask |= 1 << UInt32(rule.bit) }
         self.enabledMask = mask
+        self.limits = item.map(ItemLimits.init)
     }
 
     /// Whether `rule` raises alerts for this item.
@@ -118,4 +121,35 @@ final class CaseRules: Sendable {
 
     /// The intake limit: the item's, or the law's 5 working days.
     var intakeLimit: Int { item?.intakeLimit ?? 5 }
+}
+
+/// The numbers of an item the case clock needs, as plain values.
+struct ItemLimits: Sendable {
+    let promised: Int
+    let legal: Int
+    let legalExtension: Int
+    // Step limits by step (undertake, review, approve); -1 for none.
+    let steps: (Int32, Int32, Int32)
+
+    init(_ item: Item) {
+        promised = item.promisedLimit
+        legal = item.legalLimit
+        legalExtension = item.legalExtension
+        steps = (
+            Int32(item.stepLimits[.undertake] ?? -1), Int32(item.stepLimits[.review] ?? -1),
+            Int32(item.stepLimits[.approve] ?? -1)
+        )
+    }
+
+    /// The step's own limit, if it has one.
+    @inline(__always)
+    func limit(of step: ApprovalStep) -> Int? {
+        let value: Int32
+        switch step {
+        case .undertake: value = steps.0
+        case .review: value = steps.1
+        case .approve: value = steps.2
+        }
+        return value < 0 ? nil : Int(value)
+    }
 }

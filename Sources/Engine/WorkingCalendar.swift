@@ -292,17 +292,22 @@ public final class RegionCalendar: Sendable {
 
     /// Years in `[from, through]` (days) that have no data.
     func missingYears(from: Int32, through: Int32) -> [Int] {
-        guard from <= through else { return [] }
+        var missing: [Int] = []
+        forEachMissingYear(from: from, through: through) { missing.append($0) }
+        return missing
+    }
+
+    /// Calls `body` with each year in `[from, through]` (days) that has no data.
+    func forEachMissingYear(from: Int32, through: Int32, _ body: (Int) -> Void) {
+        guard from <= through else { return }
         let startYear = LocalDate(daysSinceEpoch: from).year
         let endYear = LocalDate(daysSinceEpoch: through).year
-        var missing: [Int] = []
         for year in startYear...endYear {
             let index = year - firstYear
             if counts.isEmpty || index < 0 || index >= covered.count || !covered[index] {
-                missing.append(year)
+                body(year)
             }
         }
-        return missing
     }
 
     /// Whether the days `[from, through]` all lie in years with data.
