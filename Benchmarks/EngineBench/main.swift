@@ -83,7 +83,8 @@ let context = EvaluationContext(catalogue: catalogue, calendar: calendar)
 // MARK: Open cases: received, usually accepted, some steps done, sometimes a
 // special procedure or a fee; none concluded.
 
-let caseCount = CommandLine.arguments.count > 1 ? Int(CommandLine.arguments[1]) ?? 1_000_000 : 1_000_000
+let caseCount =
+    CommandLine.arguments.count > 1 ? Int(CommandLine.arguments[1]) ?? 1_000_000 : 1_000_000
 // Cases received over the 40 days before `now`, so that most are still
 // running against their deadlines.
 let now = Instant(iso8601: "2026-11-20T12:00:00+08:00")!
@@ -100,7 +101,7 @@ func openCase(_ index: Int, _ random: inout Generator) -> [CaseEvent] {
                 eventID: "\(index)-\(events.count)", caseKey: key, occurredAt: t,
                 reportedAt: t.adding(seconds: Int64.random(in: 0..<600, using: &random)),
                 kind: kind))
-            t = t.adding(seconds: Int64.random(in: 600..<(2 * 86_400), using: &random))
+        t = t.adding(seconds: Int64.random(in: 600..<(2 * 86_400), using: &random))
     }
     emit(.received(Receipt(itemCode: item.code, channel: .online)), &random)
     if Int.random(in: 0..<10, using: &random) == 0 {
@@ -200,9 +201,12 @@ for round in 0..<5 {
 
 print("")
 print("apply: \(eventsApplied) events into \(cases.count) cases")
-print("  incremental apply, batches of 10,000 cases: median \(format(median(batchRates), 0)) ns/event")
 print(
-    "  \(roundSize) sampled cases x5: incremental median \(format(median(incrementalRates), 0)) ns/event, "
+    "  incremental apply, batches of 10,000 cases: median \(format(median(batchRates), 0)) ns/event"
+)
+let incremental = format(median(incrementalRates), 0)
+print(
+    "  \(roundSize) sampled cases x5: incremental median \(incremental) ns/event, "
         + "refold peer median \(format(median(refoldRates), 0)) ns/event, ratio refold/incremental "
         + format(median(refoldRates) / median(incrementalRates), 1))
 print(
@@ -243,10 +247,11 @@ for _ in 0..<3 {
     headNanos.append(Double(monotonicNanoseconds() - began) / 1_000)
     precondition(head == earliest, "the queue and the scan disagree")
 }
+let scanPerCase = format(median(scanNanos) / Double(summaries.count), 0)
 print(
     "  earliest due: queue head median \(format(median(headNanos), 1)) ns; scan peer median "
-        + "\(format(median(scanNanos) / 1e6, 0)) ms (\(format(median(scanNanos) / Double(summaries.count), 0)) ns "
-        + "per case); ratio scan/queue "
+        + "\(format(median(scanNanos) / 1e6, 0)) ms (\(scanPerCase) ns per case); "
+        + "ratio scan/queue "
         + format(median(scanNanos) / max(1, median(headNanos)), 0))
 
 // The scheduler's turn: pop what is due over the next days, re-queue each

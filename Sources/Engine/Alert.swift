@@ -63,7 +63,8 @@ public struct AlertID: Hashable, Comparable, Sendable, CustomStringConvertible {
 
     /// The id of an alert with these parts.
     public init(scope: AlertScope, rule: AlertRule, subject: String, level: AlertLevel) {
-        self.rawValue = scope.description + "|" + rule.rawValue + "|" + escapeKeyPart(subject)
+        self.rawValue =
+            scope.description + "|" + rule.rawValue + "|" + escapeKeyPart(subject)
             + "|" + level.rawValue
     }
 
@@ -175,7 +176,8 @@ public struct Alert: Hashable, Sendable, Identifiable {
     ) -> Alert {
         Alert(
             scope: scope, rule: .manual, subject: subject, level: level, raisedAt: instant,
-            explanation: "Supervisor \(supervisor) issued a \(level.englishName) by hand: \(reason)")
+            explanation: "Supervisor \(supervisor) issued a \(level.englishName) by hand: \(reason)"
+        )
     }
 }
 

@@ -196,13 +196,18 @@ public struct AlertRecord: Hashable, Sendable {
         let next: AlertState
         switch action {
         case .issueNotice(let number, let due):
-            guard state == .raised else { throw refuse("a notice can only be issued on a raised alert") }
+            guard state == .raised else {
+                throw refuse("a notice can only be issued on a raised alert")
+            }
             guard due > instant else { throw refuse("feedback due \(due) is not after \(instant)") }
-            rounds.append(NoticeRound(number: number, round: 1, issuedAt: instant, feedbackDue: due))
+            rounds.append(
+                NoticeRound(number: number, round: 1, issuedAt: instant, feedbackDue: due))
             next = .noticeIssued
 
         case .submitFeedback:
-            guard state == .noticeIssued else { throw refuse("no supervision notice awaits feedback") }
+            guard state == .noticeIssued else {
+                throw refuse("no supervision notice awaits feedback")
+            }
             rounds[rounds.count - 1].feedbackAt = instant
             next = .feedbackSubmitted
 
@@ -213,16 +218,21 @@ public struct AlertRecord: Hashable, Sendable {
             next = .closed
 
         case .returnFeedback(_, let due):
-            guard state == .feedbackSubmitted else { throw refuse("there is no feedback to return") }
+            guard state == .feedbackSubmitted else {
+                throw refuse("there is no feedback to return")
+            }
             guard due > instant else { throw refuse("feedback due \(due) is not after \(instant)") }
             let last = rounds[rounds.count - 1]
             rounds.append(
                 NoticeRound(
-                    number: last.number, round: last.round + 1, issuedAt: instant, feedbackDue: due))
+                    number: last.number, round: last.round + 1, issuedAt: instant, feedbackDue: due)
+            )
             next = .noticeIssued
 
         case .appeal:
-            guard alert.level.isCard else { throw refuse("only a yellow or red card can be appealed") }
+            guard alert.level.isCard else {
+                throw refuse("only a yellow or red card can be appealed")
+            }
             guard !appealed else { throw refuse("the card was already appealed once") }
             guard [.raised, .noticeIssued, .feedbackSubmitted].contains(state) else {
                 throw refuse("an appeal is possible only while the card is open")
@@ -257,7 +267,8 @@ public struct AlertRecord: Hashable, Sendable {
             next = .underInvestigation
         }
 
-        history.append(LifecycleEntry(action: action, actor: actor, at: instant, from: state, to: next))
+        history.append(
+            LifecycleEntry(action: action, actor: actor, at: instant, from: state, to: next))
         state = next
     }
 
@@ -302,7 +313,8 @@ extension Engine {
         issuedAt: Instant, departmentCode: String, context: EvaluationContext
     ) -> CalendarResult<Instant> {
         let rules = context.rules(itemCode: nil, departmentCode: departmentCode)
-        let result = rules.calendar.workingDay(rules.settings.feedbackLimit, after: issuedAt.localDate)
+        let result = rules.calendar.workingDay(
+            rules.settings.feedbackLimit, after: issuedAt.localDate)
         return CalendarResult(value: result.value.endInstant, missingYears: result.missingYears)
     }
 }

@@ -193,7 +193,8 @@ public struct StepCompletion: Hashable, Sendable {
     public var outcome: Outcome
 
     /// Creates a step completion.
-    public init(step: ApprovalStep, handler: String, opinion: String = "", outcome: Outcome = .pass) {
+    public init(step: ApprovalStep, handler: String, opinion: String = "", outcome: Outcome = .pass)
+    {
         self.step = step
         self.handler = handler
         self.opinion = opinion
@@ -213,7 +214,9 @@ public struct SpecialProcedureStart: Hashable, Sendable {
     public var reason: String
 
     /// Creates a procedure start.
-    public init(procedureID: String, type: SpecialProcedureType, grantedDays: Int, reason: String = "") {
+    public init(
+        procedureID: String, type: SpecialProcedureType, grantedDays: Int, reason: String = ""
+    ) {
         self.procedureID = procedureID
         self.type = type
         self.grantedDays = grantedDays

@@ -168,7 +168,8 @@ struct CaseFold: Sendable {
                 correctionPending = true
             } else if phase == .intake {
                 outOfOrder(
-                    event, "a second correction notice; the notice must list everything "
+                    event,
+                    "a second correction notice; the notice must list everything "
                         + "missing at once")
             } else {
                 outOfOrder(event, "a correction notice when the case was \(phase.rawValue)")
@@ -187,7 +188,8 @@ struct CaseFold: Sendable {
         case .stepCompleted(let completion):
             guard phase == .processing else {
                 outOfOrder(
-                    event, "the \(completion.step.rawValue) step completed when the case was "
+                    event,
+                    "the \(completion.step.rawValue) step completed when the case was "
                         + phase.rawValue)
                 break
             }
@@ -275,7 +277,8 @@ struct CaseFold: Sendable {
         case .delivered:
             guard phase == .concluded, deliveredAt == nil else {
                 outOfOrder(
-                    event, deliveredAt == nil
+                    event,
+                    deliveredAt == nil
                         ? "delivered before the case was concluded" : "delivered a second time")
                 break
             }
@@ -444,7 +447,9 @@ struct CaseFold: Sendable {
                 if instant < findings[index].instant { findings[index].instant = instant }
             } else {
                 findings.append(
-                    Finding(rule: .calendarMissing, level: .warning, subject: subject, instant: instant))
+                    Finding(
+                        rule: .calendarMissing, level: .warning, subject: subject, instant: instant)
+                )
             }
         }
     }

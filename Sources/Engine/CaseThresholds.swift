@@ -162,7 +162,7 @@ extension CaseFold {
                         subject: .step(step, run: stepRuns.upcoming(step)),
                         instant: last.endInstant, deadline: last.endInstant, limitDays: limit,
                         provisional: provisional)
-            }
+                }
             }
         }
 
@@ -192,7 +192,7 @@ extension CaseFold {
                         deadline: due, limitDays: granted,
                         finishedAt: finished.flatMap { $0 >= threshold ? $0 : nil },
                         provisional: provisional)
-            }
+                }
             }
         }
 
@@ -210,7 +210,7 @@ extension CaseFold {
                         rule: .delivery, level: .yellow, subject: .delivery, instant: due,
                         deadline: due, limitDays: limit, finishedAt: deliveredAt,
                         provisional: provisional)
-            }
+                }
             }
         }
 
@@ -221,7 +221,9 @@ extension CaseFold {
             let subject = FindingSubject.calendar(region: rules.region, year: year)
             if findings.contains(where: { $0.subject == subject }) { return }
             emit(.calendarMissing, missingSince) {
-                Finding(rule: .calendarMissing, level: .warning, subject: subject, instant: missingSince)
+                Finding(
+                    rule: .calendarMissing, level: .warning, subject: subject, instant: missingSince
+                )
             }
         }
     }
@@ -253,9 +255,10 @@ extension CaseFold {
             }
         }
         if conclusion == .approved, let concluded = concludedAt {
-            result.delivery = calendar.plainDay(
-                settings.deliveryLimit, after: concluded.localDate.daysSinceEpoch, span: &span
-            ).endInstant
+            result.delivery =
+                calendar.plainDay(
+                    settings.deliveryLimit, after: concluded.localDate.daysSinceEpoch, span: &span
+                ).endInstant
         }
         return result
     }

@@ -201,10 +201,11 @@ public struct Catalogue: Sendable {
             guard departmentsByCode[item.departmentCode] != nil else {
                 throw .unknownDepartment(item: item.code, department: item.departmentCode)
             }
-            let limits: [(String, Int)] = [
-                ("legal limit", item.legalLimit), ("promised limit", item.promisedLimit),
-                ("legal extension", item.legalExtension), ("intake limit", item.intakeLimit),
-            ] + item.stepLimits.sorted { $0.key < $1.key }.map { ("\($0.key) limit", $0.value) }
+            let limits: [(String, Int)] =
+                [
+                    ("legal limit", item.legalLimit), ("promised limit", item.promisedLimit),
+                    ("legal extension", item.legalExtension), ("intake limit", item.intakeLimit),
+                ] + item.stepLimits.sorted { $0.key < $1.key }.map { ("\($0.key) limit", $0.value) }
             for (field, value) in limits where value < 0 {
                 throw .negativeLimit(item: item.code, field: field, value: value)
             }

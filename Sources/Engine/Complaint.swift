@@ -72,13 +72,19 @@ extension Engine {
                 marks.append((.warning, day.startInstant))
             }
             marks.append(
-                (.yellow, calendar.plainDay(
-                    limit + settings.complaintYellowDaysOver, after: startDay, span: &span
-                ).endInstant))
+                (
+                    .yellow,
+                    calendar.plainDay(
+                        limit + settings.complaintYellowDaysOver, after: startDay, span: &span
+                    ).endInstant
+                ))
             marks.append(
-                (.red, calendar.plainDay(
-                    limit + settings.complaintRedDaysOver, after: startDay, span: &span
-                ).endInstant))
+                (
+                    .red,
+                    calendar.plainDay(
+                        limit + settings.complaintRedDaysOver, after: startDay, span: &span
+                    ).endInstant
+                ))
             let provisional = !calendar.covers(from: span.first, through: span.last)
             for (level, threshold) in marks {
                 if let finished, finished < threshold { continue }

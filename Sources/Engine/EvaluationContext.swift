@@ -108,7 +108,9 @@ final class CaseRules: Sendable {
         let settings = catalogue.settings(forItem: item?.code)
         self.settings = settings
         var mask: UInt32 = 0
-        for rule in AlertRule.allCases where settings.isEnabled(rule) { mask |= 1 << UInt32(rule.bit) }
+        for rule in AlertRule.allCases where settings.isEnabled(rule) {
+            mask |= 1 << UInt32(rule.bit)
+        }
         self.enabledMask = mask
         self.limits = item.map(ItemLimits.init)
     }

@@ -117,7 +117,9 @@ struct Finding: Hashable, Sendable {
                 + "item's legal extension, with approver and reason, before the legal "
                 + "deadline): " + (note ?? "") + ". It moves no deadline."
         case (.fee, _):
-            let standard = standardFen.map { $0 == 0 ? "no fee standard" : "a standard of \($0) fen" }
+            let standard = standardFen.map {
+                $0 == 0 ? "no fee standard" : "a standard of \($0) fen"
+            }
             return "Fees on this case total \(amountFen ?? 0) fen against "
                 + "\(standard ?? "the fee standard")."
         case (.missingReason, _):
@@ -136,7 +138,8 @@ struct Finding: Hashable, Sendable {
                 + (note.map { ": \($0)" } ?? "") + "; its time limits cannot be checked."
         case (.calendarMissing, _):
             return "A deadline of this case falls in a year with no working-day calendar "
-                + "loaded" + (facts.year.map { " (\($0), region \(facts.region?.digits ?? "?"))" }
+                + "loaded"
+                + (facts.year.map { " (\($0), region \(facts.region?.digits ?? "?"))" }
                     ?? "") + "; it was counted Monday to Friday and is provisional."
         case (.complaintAcceptance, _):
             return "The complaint had to be accepted or declined within \(limit) "

@@ -48,7 +48,8 @@ public struct Instant: Hashable, Comparable, Sendable, CustomStringConvertible {
         let minutes = inDay / 60_000 % 60
         let seconds = inDay / 1000 % 60
         let millis = inDay % 1000
-        var text = date.iso8601 + "T" + pad(hours, 2) + ":" + pad(minutes, 2) + ":"
+        var text =
+            date.iso8601 + "T" + pad(hours, 2) + ":" + pad(minutes, 2) + ":"
             + pad(seconds, 2)
         if millis != 0 { text += "." + pad(millis, 3) }
         return text + "+08:00"
@@ -102,7 +103,8 @@ public struct Instant: Hashable, Comparable, Sendable, CustomStringConvertible {
             return nil
         }
 
-        let localMillis = Int64(date.daysSinceEpoch) * LocalDate.millisecondsPerDay
+        let localMillis =
+            Int64(date.daysSinceEpoch) * LocalDate.millisecondsPerDay
             + ((hours * 60 + minutes) * 60 + seconds) * 1000 + millis
         self.millisecondsSinceEpoch = localMillis - offsetMinutes * 60_000
     }

@@ -51,7 +51,8 @@ public enum CalendarError: Error, Hashable, Sendable, CustomStringConvertible {
         case .invalidRegionCode(let code):
             return "region code \"\(code)\" is not six digits"
         case .invalidDate(let field, let value):
-            return "\(field): \"\(value)\" is not a date YYYY-MM-DD or a range YYYY-MM-DD/YYYY-MM-DD"
+            return
+                "\(field): \"\(value)\" is not a date YYYY-MM-DD or a range YYYY-MM-DD/YYYY-MM-DD"
         case .dateOutsideYear(let year, let date):
             return "date \(date) is listed under year \(year)"
         case .holidayAndWorkingDay(let date):
@@ -86,9 +87,9 @@ public struct WorkingCalendar: Sendable {
     private let fallbackTable: RegionCalendar
 
     /// Creates a calendar from yearly data; the data is checked.
-    public init(version: Int, years: [CalendarYear], region: RegionCode = .national) throws(
-        CalendarError
-    ) {
+    public init(version: Int, years: [CalendarYear], region: RegionCode = .national)
+        throws(CalendarError)
+    {
         try self.init(version: version, regions: [region: years])
     }
 

@@ -65,12 +65,16 @@ struct CalendarTests {
     }
 
     @Test func countsWorkingDaysBetween() {
-        #expect(official.workingDays(after: day("2026-09-30"), through: day("2026-10-12")).value == 4)
-        #expect(official.workingDays(after: day("2026-02-13"), through: day("2026-02-28")).value == 6)
-        #expect(official.workingDays(after: day("2026-10-12"), through: day("2026-09-30")).value == 0)
+        #expect(
+            official.workingDays(after: day("2026-09-30"), through: day("2026-10-12")).value == 4)
+        #expect(
+            official.workingDays(after: day("2026-02-13"), through: day("2026-02-28")).value == 6)
+        #expect(
+            official.workingDays(after: day("2026-10-12"), through: day("2026-09-30")).value == 0)
         // 2026 has 365 days, 104 weekend days, 6 make-up days and 19 holidays on weekdays.
-        #expect(official.workingDays(after: day("2025-12-31"), through: day("2026-12-31")).value
-            == 365 - 104 + 6 - 19)
+        #expect(
+            official.workingDays(after: day("2025-12-31"), through: day("2026-12-31")).value
+                == 365 - 104 + 6 - 19)
     }
 
     @Test func aYearWithoutDataIsCountedMondayToFridayAndMarkedProvisional() {
@@ -89,7 +93,8 @@ struct CalendarTests {
         var random = SeededGenerator(seed: 7)
         let first = day("2018-06-01").daysSinceEpoch
         for _ in 0..<2000 {
-            let start = LocalDate(daysSinceEpoch: first + Int32.random(in: 0..<3800, using: &random))
+            let start = LocalDate(
+                daysSinceEpoch: first + Int32.random(in: 0..<3800, using: &random))
             let n = Int.random(in: 0..<80, using: &random)
             var expected = start
             var counted = 0
@@ -137,17 +142,26 @@ struct CalendarTests {
     }
 
     @Test(arguments: [
-        ("{\"version\":1,\"regions\":[{\"region\":\"12\",\"years\":[]}]}",
-         CalendarError.invalidRegionCode("12")),
-        ("{\"version\":1,\"regions\":[{\"region\":\"000000\",\"years\":[{\"year\":2026,"
-            + "\"holidays\":[\"2026-02-30\"],\"makeUpWorkingDays\":[]}]}]}",
-         CalendarError.invalidDate(field: "region 000000 year 2026 holidays", value: "2026-02-30")),
-        ("{\"version\":1,\"regions\":[{\"region\":\"000000\",\"years\":[{\"year\":2026,"
-            + "\"holidays\":[\"2027-01-01\"],\"makeUpWorkingDays\":[]}]}]}",
-         CalendarError.dateOutsideYear(year: 2026, date: LocalDate(iso8601: "2027-01-01")!)),
-        ("{\"version\":1,\"regions\":[{\"region\":\"000000\",\"years\":[{\"year\":2026,"
-            + "\"holidays\":[\"2026-01-04\"],\"makeUpWorkingDays\":[\"2026-01-04\"]}]}]}",
-         CalendarError.holidayAndWorkingDay(LocalDate(iso8601: "2026-01-04")!)),
+        (
+            "{\"version\":1,\"regions\":[{\"region\":\"12\",\"years\":[]}]}",
+            CalendarError.invalidRegionCode("12")
+        ),
+        (
+            "{\"version\":1,\"regions\":[{\"region\":\"000000\",\"years\":[{\"year\":2026,"
+                + "\"holidays\":[\"2026-02-30\"],\"makeUpWorkingDays\":[]}]}]}",
+            CalendarError.invalidDate(
+                field: "region 000000 year 2026 holidays", value: "2026-02-30")
+        ),
+        (
+            "{\"version\":1,\"regions\":[{\"region\":\"000000\",\"years\":[{\"year\":2026,"
+                + "\"holidays\":[\"2027-01-01\"],\"makeUpWorkingDays\":[]}]}]}",
+            CalendarError.dateOutsideYear(year: 2026, date: LocalDate(iso8601: "2027-01-01")!)
+        ),
+        (
+            "{\"version\":1,\"regions\":[{\"region\":\"000000\",\"years\":[{\"year\":2026,"
+                + "\"holidays\":[\"2026-01-04\"],\"makeUpWorkingDays\":[\"2026-01-04\"]}]}]}",
+            CalendarError.holidayAndWorkingDay(LocalDate(iso8601: "2026-01-04")!)
+        ),
     ])
     func refusesBadDataNamingWhatIsWrong(json: String, expected: CalendarError) {
         #expect(throws: expected) { try WorkingCalendar(json: Array(json.utf8)) }

@@ -1,5 +1,5 @@
-import Foundation
 import Engine
+import Foundation
 import Testing
 
 /// A case of item LIC (promised 10, legal 20 working days) accepted on
@@ -58,7 +58,8 @@ struct CaseTimeTests {
         let t = at(threshold)
         for (offset, expected) in [(-1, false), (0, true), (1, true)] as [(Int64, Bool)] {
             var script = acceptedCase()
-            script.add(t.adding(seconds: offset).iso8601Local, .concluded(Conclusion(result: .approved)))
+            script.add(
+                t.adding(seconds: offset).iso8601Local, .concluded(Conclusion(result: .approved)))
             let evaluation = script.evaluate(at: "2026-12-01 00:00")
             #expect(evaluation.has(.caseTime, level) == expected, "concluded at offset \(offset)")
         }
@@ -192,9 +193,10 @@ struct IntakeTests {
         // From Sep 14: 15, 16, 17, 18, 20, 21, 22, 23, 24 (9th), 28 (10th).
         #expect(evaluation.deadlines.clockStart == day("2026-09-14"))
         #expect(evaluation.deadlines.promised == .at(at("2026-09-29 00:00")))
-        #expect(evaluation.alertKeys == [
-            "intake|intake|yellow", "caseTime|promised|warning", "caseTime|promised|yellow",
-        ])
+        #expect(
+            evaluation.alertKeys == [
+                "intake|intake|yellow", "caseTime|promised|warning", "caseTime|promised|yellow",
+            ])
         #expect(evaluation.alert(.intake, .yellow)?.facts.finishedAt == at("2026-09-30 09:00"))
     }
 

@@ -15,7 +15,8 @@ struct EventRuleTests {
         script.add("2026-09-22 10:00", .feeCharged(FeeCharge(feeItem: "a", amountFen: 3000)))
         script.add("2026-09-23 10:00", .feeCharged(FeeCharge(feeItem: "b", amountFen: 2000)))
         #expect(!script.evaluate(at: "2026-09-24 00:00").has(.fee, .red))
-        script.add("2026-09-24 10:00", .feeCharged(FeeCharge(feeItem: "c", amountFen: 1)), id: "over")
+        script.add(
+            "2026-09-24 10:00", .feeCharged(FeeCharge(feeItem: "c", amountFen: 1)), id: "over")
         script.add("2026-09-25 10:00", .feeCharged(FeeCharge(feeItem: "d", amountFen: 100)))
         let card = script.evaluate(at: "2026-09-26 00:00").alerts.filter { $0.rule == .fee }
         #expect(card.count == 1)
@@ -23,7 +24,9 @@ struct EventRuleTests {
         #expect(card.first?.facts.amountFen == 5001)
         #expect(card.first?.facts.standardFen == 5000)
         #expect(card.first?.facts.eventID == "over")
-        #expect(card.first?.explanation == "Fees on this case total 5001 fen against a standard of 5000 fen.")
+        #expect(
+            card.first?.explanation
+                == "Fees on this case total 5001 fen against a standard of 5000 fen.")
     }
 
     @Test func anyFeeOnAnItemWithoutAStandardIsARedCard() {
@@ -39,14 +42,16 @@ struct EventRuleTests {
         var script = CaseScript()
         let occurred = at("2026-09-21 09:00")
         let reported = occurred.adding(seconds: 24 * 3600 + extraSeconds)
-        script.add("2026-09-21 09:00", .received(Receipt(itemCode: "LIC")), id: "r",
+        script.add(
+            "2026-09-21 09:00", .received(Receipt(itemCode: "LIC")), id: "r",
             reported: reported.iso8601Local)
         let evaluation = script.evaluate(at: reported)
         #expect(evaluation.has(.lateReporting, .warning) == late)
         if late {
             #expect(evaluation.alert(.lateReporting, .warning)?.facts.finishedAt == reported)
-            #expect(evaluation.alert(.lateReporting, .warning)?.raisedAt
-                == occurred.adding(seconds: 24 * 3600))
+            #expect(
+                evaluation.alert(.lateReporting, .warning)?.raisedAt
+                    == occurred.adding(seconds: 24 * 3600))
         }
     }
 
@@ -69,11 +74,17 @@ struct EventRuleTests {
             switch kind {
             case "received": script.add(when, .received(Receipt(itemCode: "LIC")), id: id)
             case "accepted": script.add(when, .accepted(handler: "h"), id: id)
-            case "step": script.add(when, .stepCompleted(StepCompletion(step: .undertake, handler: "h")), id: id)
+            case "step":
+                script.add(
+                    when, .stepCompleted(StepCompletion(step: .undertake, handler: "h")), id: id)
             case "concluded": script.add(when, .concluded(Conclusion(result: .approved)), id: id)
             case "fee": script.add(when, .feeCharged(FeeCharge(feeItem: "x", amountFen: 0)), id: id)
-            case "delivered": script.add(when, .delivered(Delivery(method: "m", recipient: "r")), id: id)
-            case "extension": script.add(when, .extensionGranted(ExtensionGrant(days: 1, approver: "a", reason: "r")), id: id)
+            case "delivered":
+                script.add(when, .delivered(Delivery(method: "m", recipient: "r")), id: id)
+            case "extension":
+                script.add(
+                    when, .extensionGranted(ExtensionGrant(days: 1, approver: "a", reason: "r")),
+                    id: id)
             default: Issue.record("unknown kind \(kind)")
             }
         }
@@ -104,21 +115,24 @@ struct EventRuleTests {
         script.add("2026-10-20 10:00", .concluded(Conclusion(result: .approved)), id: "end")
         #expect(script.evaluate(at: "2026-10-21 00:00").has(.caseTime, .yellow))
         // The department corrects the conclusion's time: it happened on Oct 9.
-        script.add("2026-10-09 10:00", .concluded(Conclusion(result: .approved)), id: "end",
+        script.add(
+            "2026-10-09 10:00", .concluded(Conclusion(result: .approved)), id: "end",
             reported: "2026-10-21 09:00", revision: 2)
         let evaluation = script.evaluate(at: "2026-10-21 10:00")
         #expect(!evaluation.has(.caseTime, .yellow))
         #expect(!evaluation.alerts.contains { $0.rule == .outOfOrder })
         // Late reporting is judged by the first report (Oct 20) against when the
         // event happened as corrected (Oct 9): eleven days late.
-        #expect(evaluation.alert(.lateReporting, .warning)?.facts.finishedAt
-            == at("2026-10-20 10:00"))
+        #expect(
+            evaluation.alert(.lateReporting, .warning)?.facts.finishedAt
+                == at("2026-10-20 10:00"))
     }
 
     @Test func aLateEventIsFoldedWhereItHappenedNotWhereItArrived() {
         var script = CaseScript()
         script.add("2026-09-21 10:00", .accepted(handler: "h"), reported: "2026-09-21 10:00")
-        script.add("2026-09-21 09:00", .received(Receipt(itemCode: "LIC")), reported: "2026-09-23 12:00")
+        script.add(
+            "2026-09-21 09:00", .received(Receipt(itemCode: "LIC")), reported: "2026-09-23 12:00")
         let evaluation = script.evaluate(at: "2026-09-23 12:00")
         #expect(!evaluation.alerts.contains { $0.rule == .outOfOrder })
         #expect(evaluation.alertKeys == ["lateReporting|event-E02|warning"])
@@ -155,7 +169,8 @@ struct EventRuleTests {
         let script = acceptedCase()
         let loud = script.evaluate(at: "2026-12-01 00:00")
         let silent = Engine.evaluate(
-            events: script.events, catalogue: quiet, calendar: official, now: at("2026-12-01 00:00"))
+            events: script.events, catalogue: quiet, calendar: official, now: at("2026-12-01 00:00")
+        )
         #expect(loud.has(.caseTime, .red))
         #expect(silent.alerts.isEmpty)
         #expect(catalogue.changes(since: quiet).allItems)
@@ -195,19 +210,25 @@ struct EventRuleTests {
     @Test func catalogueErrorsNameTheItemFieldAndValue() {
         let department = Department(code: "D", name: "d", region: .national)
         #expect(throws: CatalogueError.promisedOverLegal(item: "X", promised: 9, legal: 5)) {
-            try Catalogue(version: 1, departments: [department], items: [
-                Item(code: "X", name: "x", departmentCode: "D", legalLimit: 5, promisedLimit: 9),
-            ])
+            try Catalogue(
+                version: 1, departments: [department],
+                items: [
+                    Item(code: "X", name: "x", departmentCode: "D", legalLimit: 5, promisedLimit: 9)
+                ])
         }
         #expect(throws: CatalogueError.unknownDepartment(item: "X", department: "Q")) {
-            try Catalogue(version: 1, departments: [department], items: [
-                Item(code: "X", name: "x", departmentCode: "Q", legalLimit: 5),
-            ])
+            try Catalogue(
+                version: 1, departments: [department],
+                items: [
+                    Item(code: "X", name: "x", departmentCode: "Q", legalLimit: 5)
+                ])
         }
         #expect(throws: CatalogueError.negativeLimit(item: "X", field: "intake limit", value: -1)) {
-            try Catalogue(version: 1, departments: [department], items: [
-                Item(code: "X", name: "x", departmentCode: "D", legalLimit: 5, intakeLimit: -1),
-            ])
+            try Catalogue(
+                version: 1, departments: [department],
+                items: [
+                    Item(code: "X", name: "x", departmentCode: "D", legalLimit: 5, intakeLimit: -1)
+                ])
         }
     }
 }

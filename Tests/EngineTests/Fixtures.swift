@@ -1,5 +1,5 @@
-import Foundation
 import Engine
+import Foundation
 import Testing
 
 /// The official calendar, loaded once for every test.
@@ -88,15 +88,21 @@ struct CaseScript {
         add(when, .accepted(handler: "clerk"))
     }
 
-    mutating func step(_ when: String, _ step: ApprovalStep, _ outcome: StepCompletion.Outcome = .pass) {
+    mutating func step(
+        _ when: String, _ step: ApprovalStep, _ outcome: StepCompletion.Outcome = .pass
+    ) {
         add(when, .stepCompleted(StepCompletion(step: step, handler: "h", outcome: outcome)))
     }
 
-    mutating func concluded(_ when: String, _ result: ConclusionResult = .approved, reason: String = "ok") {
+    mutating func concluded(
+        _ when: String, _ result: ConclusionResult = .approved, reason: String = "ok"
+    ) {
         add(when, .concluded(Conclusion(result: result, reason: reason)))
     }
 
-    mutating func procedure(_ when: String, id: String, _ type: SpecialProcedureType = .hearing, days: Int) {
+    mutating func procedure(
+        _ when: String, id: String, _ type: SpecialProcedureType = .hearing, days: Int
+    ) {
         add(
             when,
             .specialProcedureStarted(
@@ -107,7 +113,9 @@ struct CaseScript {
         add(when, .specialProcedureEnded(SpecialProcedureEnd(procedureID: id, result: "done")))
     }
 
-    mutating func extended(_ when: String, days: Int, approver: String = "head", reason: String = "complex") {
+    mutating func extended(
+        _ when: String, days: Int, approver: String = "head", reason: String = "complex"
+    ) {
         add(when, .extensionGranted(ExtensionGrant(days: days, approver: approver, reason: reason)))
     }
 

@@ -5,9 +5,11 @@ private let supervisor = Actor(id: "wang", role: .supervisor)
 private let department = Actor(id: "d1-clerk", role: .department)
 
 private func card(_ level: AlertLevel = .yellow) -> AlertRecord {
-    AlertRecord(alert: Alert(
-        scope: .caseOf(CaseKey(departmentCode: "D1", caseID: "C1")), rule: .caseTime,
-        subject: "promised", level: level, raisedAt: at("2026-10-13 00:00"), explanation: "late"))
+    AlertRecord(
+        alert: Alert(
+            scope: .caseOf(CaseKey(departmentCode: "D1", caseID: "C1")), rule: .caseTime,
+            subject: "promised", level: level, raisedAt: at("2026-10-13 00:00"), explanation: "late"
+        ))
 }
 
 private let due = at("2026-10-17 00:00")
@@ -22,7 +24,8 @@ private func record(in state: AlertState) throws -> AlertRecord {
         try record.perform(.issueNotice(number: "N1", feedbackDue: due), by: supervisor, at: t)
     case .feedbackSubmitted:
         try record.perform(.issueNotice(number: "N1", feedbackDue: due), by: supervisor, at: t)
-        try record.perform(.submitFeedback(text: "fixed"), by: department, at: t.adding(seconds: 60))
+        try record.perform(
+            .submitFeedback(text: "fixed"), by: department, at: t.adding(seconds: 60))
     case .closed:
         record = try selfRecord(in: .feedbackSubmitted)
         try record.perform(.close(note: "verified"), by: supervisor, at: t.adding(seconds: 120))
@@ -47,19 +50,22 @@ private func selfRecord(in state: AlertState) throws -> AlertRecord { try record
 struct LifecycleTests {
     @Test func theSupervisionPathRecordsEveryTransition() throws {
         var record = card()
-        try record.perform(.issueNotice(number: "N1", feedbackDue: due), by: supervisor,
+        try record.perform(
+            .issueNotice(number: "N1", feedbackDue: due), by: supervisor,
             at: at("2026-10-14 09:00"))
         try record.perform(.submitFeedback(text: "a"), by: department, at: at("2026-10-15 09:00"))
-        try record.perform(.returnFeedback(reason: "vague", feedbackDue: at("2026-10-20 00:00")),
+        try record.perform(
+            .returnFeedback(reason: "vague", feedbackDue: at("2026-10-20 00:00")),
             by: supervisor, at: at("2026-10-15 10:00"))
         #expect(record.state == .noticeIssued)
         #expect(record.nextDueAt == at("2026-10-20 00:00"))
         try record.perform(.submitFeedback(text: "b"), by: department, at: at("2026-10-16 09:00"))
         try record.perform(.close(note: "ok"), by: supervisor, at: at("2026-10-16 10:00"))
         #expect(record.state == .closed)
-        #expect(record.history.map(\.to) == [
-            .noticeIssued, .feedbackSubmitted, .noticeIssued, .feedbackSubmitted, .closed,
-        ])
+        #expect(
+            record.history.map(\.to) == [
+                .noticeIssued, .feedbackSubmitted, .noticeIssued, .feedbackSubmitted, .closed,
+            ])
         #expect(record.history.map(\.actor.id) == ["wang", "d1-clerk", "wang", "d1-clerk", "wang"])
         #expect(record.history.last?.at == at("2026-10-16 10:00"))
         #expect(record.rounds.map(\.round) == [1, 2])
@@ -86,7 +92,8 @@ struct LifecycleTests {
         (.noticeIssued, "issueNotice", nil), (.noticeIssued, "submitFeedback", .feedbackSubmitted),
         (.noticeIssued, "close", nil), (.noticeIssued, "escalate", .underInvestigation),
         (.noticeIssued, "appeal", .appealed),
-        (.feedbackSubmitted, "close", .closed), (.feedbackSubmitted, "returnFeedback", .noticeIssued),
+        (.feedbackSubmitted, "close", .closed),
+        (.feedbackSubmitted, "returnFeedback", .noticeIssued),
         (.feedbackSubmitted, "submitFeedback", nil), (.feedbackSubmitted, "escalate", nil),
         (.closed, "appeal", nil), (.closed, "close", nil), (.closed, "withdraw", .withdrawn),
         (.appealed, "upholdAppeal", .raised), (.appealed, "revoke", .revoked),
@@ -105,7 +112,8 @@ struct LifecycleTests {
             #expect(expected == nil, "\(name) from \(state) refused: \(error)")
             #expect(error.state == state)
             #expect(error.action == action)
-            #expect(error.description.hasPrefix("cannot \(action) an alert that is \(state.rawValue)"))
+            #expect(
+                error.description.hasPrefix("cannot \(action) an alert that is \(state.rawValue)"))
             #expect(record.state == state)
         }
     }
@@ -128,7 +136,8 @@ struct LifecycleTests {
     @Test func onlyTheRightRoleMayAct() {
         var record = card()
         #expect(throws: LifecycleError.self) {
-            try record.perform(.issueNotice(number: "N", feedbackDue: due), by: department,
+            try record.perform(
+                .issueNotice(number: "N", feedbackDue: due), by: department,
                 at: at("2026-10-14 09:00"))
         }
         #expect(throws: LifecycleError.self) {
@@ -143,9 +152,11 @@ struct LifecycleTests {
             try warning.perform(.appeal(reason: "r"), by: department, at: at("2026-10-14 09:00"))
         }
         var appealed = try record(in: .appealed)
-        try appealed.perform(.upholdAppeal(reason: "no"), by: supervisor, at: at("2026-10-15 09:00"))
+        try appealed.perform(
+            .upholdAppeal(reason: "no"), by: supervisor, at: at("2026-10-15 09:00"))
         #expect(throws: LifecycleError.self) {
-            try appealed.perform(.appeal(reason: "again"), by: department, at: at("2026-10-16 09:00"))
+            try appealed.perform(
+                .appeal(reason: "again"), by: department, at: at("2026-10-16 09:00"))
         }
     }
 
@@ -161,7 +172,8 @@ struct LifecycleTests {
     @Test(arguments: [(Int64(-1), false), (0, true), (3600, true)])
     func feedbackNotStrictlyBeforeItsDueInstantIsARedAlert(offset: Int64, overdue: Bool) throws {
         var record = try record(in: .noticeIssued)
-        try record.perform(.submitFeedback(text: "t"), by: department, at: due.adding(seconds: offset))
+        try record.perform(
+            .submitFeedback(text: "t"), by: department, at: due.adding(seconds: offset))
         let alerts = record.feedbackOverdueAlerts
         #expect(alerts.isEmpty == !overdue)
         if overdue {

@@ -62,8 +62,10 @@ struct ProcedureTests {
         #expect(after.alert(.specialProcedureTime, level)?.subject == "procedure-P1")
 
         var ended = script
-        ended.add(t.adding(seconds: -1).iso8601Local, .specialProcedureEnded(
-            SpecialProcedureEnd(procedureID: "P1")))
+        ended.add(
+            t.adding(seconds: -1).iso8601Local,
+            .specialProcedureEnded(
+                SpecialProcedureEnd(procedureID: "P1")))
         #expect(!ended.evaluate(at: "2026-12-01 00:00").has(.specialProcedureTime, level))
     }
 
@@ -88,10 +90,12 @@ struct ProcedureTests {
 
     @Test func endingAProcedureThatIsNotRunningIsOutOfOrder() {
         var script = acceptedCase()
-        script.add("2026-09-24 10:00", .specialProcedureEnded(SpecialProcedureEnd(procedureID: "X")),
+        script.add(
+            "2026-09-24 10:00", .specialProcedureEnded(SpecialProcedureEnd(procedureID: "X")),
             id: "stray")
-        #expect(script.evaluate(at: "2026-09-24 11:00").alertKeys
-            == ["outOfOrder|event-stray|yellow"])
+        #expect(
+            script.evaluate(at: "2026-09-24 11:00").alertKeys
+                == ["outOfOrder|event-stray|yellow"])
     }
 }
 
@@ -137,8 +141,12 @@ struct ExtensionTests {
             expectedLegal = at("2026-10-30 00:00")
         }
         let when = name == "after the legal deadline" ? "2026-10-27 00:00" : "2026-10-12 10:00"
-        script.add(when, .extensionGranted(ExtensionGrant(days: days, approver: approver,
-            reason: reason)), id: "ext")
+        script.add(
+            when,
+            .extensionGranted(
+                ExtensionGrant(
+                    days: days, approver: approver,
+                    reason: reason)), id: "ext")
         let evaluation = script.evaluate(at: "2026-10-27 09:00")
         let card = evaluation.alert(.extensionGrant, .red)
         #expect(card?.subject == "event-ext", "\(name)")

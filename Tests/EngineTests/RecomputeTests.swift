@@ -12,9 +12,14 @@ struct RecomputeTests {
         #expect(before.map(\.subject).contains("promised"))
 
         // A hearing from Sep 24 to Oct 12, reported late: the promised deadline moves.
-        script.add("2026-09-24 10:00", .specialProcedureStarted(SpecialProcedureStart(
-            procedureID: "P1", type: .hearing, grantedDays: 12)), id: "p1", reported: "2026-10-14 08:00")
-        script.add("2026-10-12 16:00", .specialProcedureEnded(SpecialProcedureEnd(procedureID: "P1")),
+        script.add(
+            "2026-09-24 10:00",
+            .specialProcedureStarted(
+                SpecialProcedureStart(
+                    procedureID: "P1", type: .hearing, grantedDays: 12)), id: "p1",
+            reported: "2026-10-14 08:00")
+        script.add(
+            "2026-10-12 16:00", .specialProcedureEnded(SpecialProcedureEnd(procedureID: "P1")),
             id: "p1-end", reported: "2026-10-14 08:00")
         let after = script.evaluate(at: now).alerts
         let transitions = Engine.reconcile(
@@ -28,7 +33,9 @@ struct RecomputeTests {
             return nil
         }
         let raised = transitions.compactMap { t -> String? in
-            if case .raised(let alert) = t { return "\(alert.rule.rawValue)|\(alert.subject)|\(alert.level.rawValue)" }
+            if case .raised(let alert) = t {
+                return "\(alert.rule.rawValue)|\(alert.subject)|\(alert.level.rawValue)"
+            }
             return nil
         }
         #expect(withdrawn == ["caseTime|promised|warning", "caseTime|promised|yellow"])
@@ -38,16 +45,19 @@ struct RecomputeTests {
 
     @Test func aChangedFactKeepsTheIdAndIsAnAmendment() {
         let scope = AlertScope.caseOf(CaseKey(departmentCode: "D", caseID: "C"))
-        let old = Alert(scope: scope, rule: .caseTime, subject: "legal", level: .red,
+        let old = Alert(
+            scope: scope, rule: .caseTime, subject: "legal", level: .red,
             raisedAt: at("2026-10-27 00:00"), explanation: "a")
         var new = old
         new.raisedAt = at("2026-10-28 00:00")
-        let transitions = Engine.reconcile(previous: [old], current: [new], reason: .calendarChanged(version: 2))
+        let transitions = Engine.reconcile(
+            previous: [old], current: [new], reason: .calendarChanged(version: 2))
         #expect(transitions == [.amended(from: old, to: new)])
     }
 
     @Test func alertIDsEscapeTheirSeparators() {
-        let id = AlertID(scope: .caseOf(CaseKey(departmentCode: "D|1", caseID: "2026/7%")),
+        let id = AlertID(
+            scope: .caseOf(CaseKey(departmentCode: "D|1", caseID: "2026/7%")),
             rule: .fee, subject: "fee", level: .red)
         #expect(id.rawValue == "case:D%7C1/2026%2F7%25|fee|fee|red")
     }
@@ -71,7 +81,9 @@ struct RecomputeTests {
                 let due = queue.popDue(at: Instant(millisecondsSinceEpoch: now))
                 let expected = model.filter { $0.value <= now }
                 #expect(due.count == expected.count, "step \(step)")
-                #expect(due.map(\.instant.millisecondsSinceEpoch) == due.map(\.instant.millisecondsSinceEpoch).sorted())
+                #expect(
+                    due.map(\.instant.millisecondsSinceEpoch)
+                        == due.map(\.instant.millisecondsSinceEpoch).sorted())
                 #expect(Set(due.map(\.key)) == Set(expected.keys))
                 for key in expected.keys { model[key] = nil }
             }
@@ -102,7 +114,8 @@ struct RecomputeTests {
         #expect(summary.isOpen)
 
         // An event that happened earlier than the last one applied: refold.
-        let late = CaseEvent(eventID: "fee", caseKey: script.key, occurredAt: at("2026-09-22 10:00"),
+        let late = CaseEvent(
+            eventID: "fee", caseKey: script.key, occurredAt: at("2026-09-22 10:00"),
             kind: .feeCharged(FeeCharge(feeItem: "x", amountFen: 10)))
         let appliedLate = summary.apply(late, context: context)
         #expect(!appliedLate)
@@ -114,8 +127,11 @@ struct RecomputeTests {
         #expect(summary.evaluation(at: now).alerts == full.alerts)
 
         let refolded = CaseSummary(events: script.events + [late], context: context)
-        #expect(refolded.alerts(at: now) == Engine.evaluate(
-            events: script.events + [late], context: context, now: now).alerts)
+        #expect(
+            refolded.alerts(at: now)
+                == Engine.evaluate(
+                    events: script.events + [late], context: context, now: now
+                ).alerts)
     }
 
     @Test func alertsHoldingAcrossCasesAreOrderedByInstant() {
@@ -128,13 +144,15 @@ struct RecomputeTests {
             at: at("2026-09-25 12:00"), cases: [first.events, second.events], context: context)
         // B never decided intake: it counts as accepted on Sep 14, and its
         // promised deadline's warning follows at 00:00 of its 9th counted day.
-        #expect(alerts.map(\.id.rawValue) == [
-            "case:D1/B|intake|intake|yellow", "case:D1/B|caseTime|promised|warning",
-            "case:D1/A|stepTime|undertake-1|yellow",
-        ])
-        #expect(alerts.map(\.raisedAt) == [
-            at("2026-09-21 00:00"), at("2026-09-24 00:00"), at("2026-09-25 00:00"),
-        ])
+        #expect(
+            alerts.map(\.id.rawValue) == [
+                "case:D1/B|intake|intake|yellow", "case:D1/B|caseTime|promised|warning",
+                "case:D1/A|stepTime|undertake-1|yellow",
+            ])
+        #expect(
+            alerts.map(\.raisedAt) == [
+                at("2026-09-21 00:00"), at("2026-09-24 00:00"), at("2026-09-25 00:00"),
+            ])
     }
 }
 
@@ -148,28 +166,36 @@ struct ComplaintTests {
         (.red, "2026-10-09 00:00"),
     ])
     func acceptanceThresholds(level: AlertLevel, threshold: String) {
-        let complaint = Complaint(id: "T1", departmentCode: "D1", registeredAt: at("2026-09-21 09:00"))
+        let complaint = Complaint(
+            id: "T1", departmentCode: "D1", registeredAt: at("2026-09-21 09:00"))
         let t = at(threshold)
-        let before = Engine.evaluate(complaint: complaint, context: context, now: t.adding(seconds: -1))
-        let after = Engine.evaluate(complaint: complaint, context: context, now: t.adding(seconds: 1))
+        let before = Engine.evaluate(
+            complaint: complaint, context: context, now: t.adding(seconds: -1))
+        let after = Engine.evaluate(
+            complaint: complaint, context: context, now: t.adding(seconds: 1))
         #expect(!before.alerts.contains { $0.level == level })
         let alert = after.alerts.first { $0.level == level }
         #expect(alert?.rule == .complaintAcceptance)
         #expect(alert?.raisedAt == t)
         #expect(alert?.facts.deadline == at("2026-09-30 00:00"))
-        #expect(alert?.id.rawValue == "complaint:D1/T1|complaintAcceptance|acceptance|\(level.rawValue)")
+        #expect(
+            alert?.id.rawValue == "complaint:D1/T1|complaintAcceptance|acceptance|\(level.rawValue)"
+        )
     }
 
     @Test func concludingIsDueFifteenWorkingDaysAfterAcceptance() {
-        var complaint = Complaint(id: "T1", departmentCode: "D1", registeredAt: at("2026-09-21 09:00"),
+        var complaint = Complaint(
+            id: "T1", departmentCode: "D1", registeredAt: at("2026-09-21 09:00"),
             acceptedAt: at("2026-09-22 09:00"))
         // From Sep 22: 23, 24, 28, 29, 30, Oct 8, 9, 10, 12, 13, 14, 15, 16, 19, 20 (15th).
-        let evaluation = Engine.evaluate(complaint: complaint, context: context, now: at("2026-10-21 09:00"))
+        let evaluation = Engine.evaluate(
+            complaint: complaint, context: context, now: at("2026-10-21 09:00"))
         #expect(evaluation.alerts.map(\.level) == [.warning])
         #expect(evaluation.alerts[0].facts.deadline == at("2026-10-21 00:00"))
         #expect(evaluation.nextDueAt == at("2026-10-22 00:00"))
         complaint.concludedAt = at("2026-10-20 18:00")
-        #expect(Engine.evaluate(complaint: complaint, context: context, now: at("2026-12-01 00:00"))
-            .alerts.map(\.level) == [.warning])
+        #expect(
+            Engine.evaluate(complaint: complaint, context: context, now: at("2026-12-01 00:00"))
+                .alerts.map(\.level) == [.warning])
     }
 }

@@ -26,9 +26,10 @@ struct CaseGenerator {
         func emit(_ kind: CaseEventKind, _ gen: inout CaseGenerator) {
             counter += 1
             let delay = gen.chance(10) ? gen.minutes(0...(3 * 24 * 60)) : gen.minutes(0...30)
-            events.append(CaseEvent(
-                eventID: "\(caseID)-\(counter)", caseKey: key, occurredAt: t,
-                reportedAt: t.adding(seconds: delay), kind: kind))
+            events.append(
+                CaseEvent(
+                    eventID: "\(caseID)-\(counter)", caseKey: key, occurredAt: t,
+                    reportedAt: t.adding(seconds: delay), kind: kind))
         }
         func advance(_ gen: inout CaseGenerator, days: Int64 = 3) {
             t = t.adding(seconds: gen.minutes(1...(days * 24 * 60)))
@@ -53,28 +54,44 @@ struct CaseGenerator {
             if chance(12) {
                 procedures += 1
                 let types: [SpecialProcedureType] = [.hearing, .testing, .expertReview]
-                emit(.specialProcedureStarted(SpecialProcedureStart(
-                    procedureID: "P\(procedures)", type: types[Int.random(in: 0..<3, using: &random)],
-                    grantedDays: Int.random(in: 1...15, using: &random))), &self)
+                emit(
+                    .specialProcedureStarted(
+                        SpecialProcedureStart(
+                            procedureID: "P\(procedures)",
+                            type: types[Int.random(in: 0..<3, using: &random)],
+                            grantedDays: Int.random(in: 1...15, using: &random))), &self)
                 if chance(85) {
                     advance(&self, days: 20)
-                    emit(.specialProcedureEnded(SpecialProcedureEnd(procedureID: "P\(procedures)")), &self)
+                    emit(
+                        .specialProcedureEnded(SpecialProcedureEnd(procedureID: "P\(procedures)")),
+                        &self)
                 }
             }
             if chance(8) {
-                emit(.extensionGranted(ExtensionGrant(
-                    days: Int.random(in: 1...12, using: &random), approver: chance(90) ? "head" : "",
-                    reason: "complex")), &self)
+                emit(
+                    .extensionGranted(
+                        ExtensionGrant(
+                            days: Int.random(in: 1...12, using: &random),
+                            approver: chance(90) ? "head" : "",
+                            reason: "complex")), &self)
             }
             if chance(10) {
-                emit(.feeCharged(FeeCharge(feeItem: "f", amountFen: Int64.random(in: 1...4000, using: &random))), &self)
+                emit(
+                    .feeCharged(
+                        FeeCharge(
+                            feeItem: "f", amountFen: Int64.random(in: 1...4000, using: &random))),
+                    &self)
             }
-            emit(.stepCompleted(StepCompletion(
-                step: step, handler: "h", outcome: chance(5) ? .returned : .pass)), &self)
+            emit(
+                .stepCompleted(
+                    StepCompletion(
+                        step: step, handler: "h", outcome: chance(5) ? .returned : .pass)), &self)
         }
         if chance(85) {
             advance(&self, days: 6)
-            let results: [ConclusionResult] = [.approved, .approved, .approved, .denied, .withdrawn]
+            let results: [ConclusionResult] = [
+                .approved, .approved, .approved, .denied, .withdrawn,
+            ]
             let result = results[Int.random(in: 0..<results.count, using: &random)]
             emit(.concluded(Conclusion(result: result, reason: chance(80) ? "because" : "")), &self)
             if result == .approved && chance(80) {
@@ -96,7 +113,8 @@ struct CaseGenerator {
         for event in events where chance(6) {
             var revised = event
             revised.revision = 2
-            revised.occurredAt = event.occurredAt.adding(seconds: minutes(-(2 * 24 * 60)...(2 * 24 * 60)))
+            revised.occurredAt = event.occurredAt.adding(
+                seconds: minutes(-(2 * 24 * 60)...(2 * 24 * 60)))
             revised.reportedAt = event.reportedAt.adding(seconds: minutes(1...(5 * 24 * 60)))
             all.append(revised)
         }

@@ -23,10 +23,12 @@ struct TimeTests {
     }
 
     @Test func formatsInChinaStandardTime() {
-        #expect(Instant(millisecondsSinceEpoch: 1_791_423_000_000).iso8601
-            == "2026-10-08T09:30:00+08:00")
-        #expect(Instant(millisecondsSinceEpoch: 1_791_423_000_250).iso8601
-            == "2026-10-08T09:30:00.250+08:00")
+        #expect(
+            Instant(millisecondsSinceEpoch: 1_791_423_000_000).iso8601
+                == "2026-10-08T09:30:00+08:00")
+        #expect(
+            Instant(millisecondsSinceEpoch: 1_791_423_000_250).iso8601
+                == "2026-10-08T09:30:00.250+08:00")
         #expect(Instant(millisecondsSinceEpoch: -1).iso8601 == "1970-01-01T07:59:59.999+08:00")
     }
 
