@@ -100,6 +100,16 @@ public struct CaseEvaluation: Sendable {
     public var phase: CasePhase
     /// Whether the decision or certificate was delivered.
     public var isDelivered: Bool
+    /// When the application was received.
+    public var receivedAt: Instant?
+    /// When the case was accepted, as reported.
+    public var acceptedAt: Instant?
+    /// When the case was concluded (or refused at intake).
+    public var finishedAt: Instant?
+    /// The decision, once concluded.
+    public var conclusion: ConclusionResult?
+    /// When the decision or certificate was delivered.
+    public var deliveredAt: Instant?
     /// The deadlines as they stand.
     public var deadlines: CaseDeadlines
     /// The alerts that hold at the evaluation instant, ordered by the
@@ -121,6 +131,11 @@ public struct CaseEvaluation: Sendable {
         itemCode = fold.itemCode
         phase = fold.phase
         isDelivered = fold.deliveredAt != nil
+        receivedAt = fold.receivedAt
+        acceptedAt = fold.acceptedAt
+        finishedAt = fold.finishedAt
+        conclusion = fold.conclusion
+        deliveredAt = fold.deliveredAt
         deadlines = fold.deadlines()
         evaluatedAt = now
 

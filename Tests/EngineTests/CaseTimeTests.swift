@@ -77,6 +77,11 @@ struct CaseTimeTests {
         #expect(yellow?.facts.limitDays == 10)
         #expect(!evaluation.has(.caseTime, .red))
         #expect(evaluation.phase == .concluded)
+        #expect(evaluation.conclusion == .approved)
+        #expect(evaluation.receivedAt == at("2026-09-21 09:00"))
+        #expect(evaluation.acceptedAt == at("2026-09-21 10:00"))
+        #expect(evaluation.finishedAt == at("2026-10-14 09:00"))
+        #expect(evaluation.deliveredAt == nil)
     }
 
     @Test func promisedUnderTwoDaysHasNoWarning() {
