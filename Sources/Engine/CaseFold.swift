@@ -100,6 +100,8 @@ struct CaseFold: Sendable {
     }
 
     var calendar: RegionCalendar { rules.calendar }
+    // Read through `rules` field by field: copying the whole settings value
+    // would retain and release its set of disabled rules on every event.
     var settings: RuleSettings { rules.settings }
 
     // MARK: Folding events
@@ -412,7 +414,7 @@ struct CaseFold: Sendable {
     }
 
     private mutating func checkReportingDelay(_ event: CaseEvent) {
-        let allowed = event.occurredAt.adding(milliseconds: settings.reportingDelayMilliseconds)
+        let allowed = event.occurredAt.adding(milliseconds: rules.settings.reportingDelayMilliseconds)
         guard event.reportedAt > allowed else { return }
         findings.append(
             Finding(

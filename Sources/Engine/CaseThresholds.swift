@@ -135,7 +135,7 @@ extension CaseFold {
                         provisional: !calendar.covers(from: clock.start + 1, through: last))
                 }
             }
-            let warningDays = settings.caseWarningDays
+            let warningDays = rules.settings.caseWarningDays
             if item.promised >= warningDays && warningDays > 0 {
                 let (day, promised) = limit(
                     item.promised, atStart: true, offset: 1 - warningDays)
@@ -171,7 +171,7 @@ extension CaseFold {
             let granted = procedure.grantedDays
             let finished = procedure.endedAt ?? concludedAt ?? finishedAt
             var span = CalendarSpan()
-            let warningDays = settings.procedureWarningDays
+            let warningDays = rules.settings.procedureWarningDays
             let warning =
                 granted >= warningDays && warningDays > 0
                 ? calendar.plainDay(
@@ -179,7 +179,7 @@ extension CaseFold {
                 ).startInstant : nil
             let due = calendar.plainDay(granted, after: procedure.startDay, span: &span).endInstant
             let red = calendar.plainDay(
-                granted + settings.procedureRedDaysOver, after: procedure.startDay, span: &span
+                granted + rules.settings.procedureRedDaysOver, after: procedure.startDay, span: &span
             ).endInstant
             let provisional = note(span, since: procedure.startedAt)
             for (level, threshold) in [(AlertLevel.warning, warning), (.yellow, due), (.red, red)] {
@@ -199,7 +199,7 @@ extension CaseFold {
         // Delivery after an approval.
         if conclusion == .approved, let concluded = concludedAt {
             var span = CalendarSpan()
-            let limit = settings.deliveryLimit
+            let limit = rules.settings.deliveryLimit
             let due = calendar.plainDay(
                 limit, after: concluded.localDate.daysSinceEpoch, span: &span
             ).endInstant
@@ -249,7 +249,7 @@ extension CaseFold {
             let promised = item.promised + extensionWorkingDays
             result.promised = deadline(promised, atStart: false)
             result.legal = deadline(item.legal + extensionWorkingDays, atStart: false)
-            let warningDays = settings.caseWarningDays
+            let warningDays = rules.settings.caseWarningDays
             if item.promised >= warningDays && warningDays > 0 {
                 result.warning = deadline(promised - warningDays + 1, atStart: true)
             }
@@ -257,7 +257,7 @@ extension CaseFold {
         if conclusion == .approved, let concluded = concludedAt {
             result.delivery =
                 calendar.plainDay(
-                    settings.deliveryLimit, after: concluded.localDate.daysSinceEpoch, span: &span
+                    rules.settings.deliveryLimit, after: concluded.localDate.daysSinceEpoch, span: &span
                 ).endInstant
         }
         return result
