@@ -279,19 +279,17 @@ public struct AlertRecord: Hashable, Sendable {
     public var feedbackOverdueAlerts: [Alert] {
         rounds.compactMap { round in
             if let answered = round.feedbackAt, answered < round.feedbackDue { return nil }
-            let finding = Finding(
-                rule: .feedbackOverdue, level: .red, subject: .event(id: ""),
-                instant: round.feedbackDue, deadline: round.feedbackDue,
-                finishedAt: round.feedbackAt)
-            let text = finding.alert(
-                scope: alert.scope, calendar: WorkingCalendar.mondayToFriday
-            ).explanation
+            let outcome =
+                round.feedbackAt.map { "it arrived only at \($0.iso8601)" }
+                ?? "none had arrived by then"
             return Alert(
                 scope: alert.scope, rule: .feedbackOverdue,
                 subject: "notice-\(round.number)-\(round.round)", level: .red,
                 raisedAt: round.feedbackDue,
                 facts: AlertFacts(deadline: round.feedbackDue, finishedAt: round.feedbackAt),
-                explanation: text + " (on alert \(alert.id))")
+                explanation: "Feedback on supervision notice \(round.number) (round "
+                    + "\(round.round)) was due at \(round.feedbackDue.iso8601); \(outcome). "
+                    + "The notice concerns alert \(alert.id).")
         }
     }
 
@@ -299,11 +297,6 @@ public struct AlertRecord: Hashable, Sendable {
     public var nextDueAt: Instant? {
         state == .noticeIssued ? rounds.last?.feedbackDue : nil
     }
-}
-
-extension WorkingCalendar {
-    /// A calendar with no data: Monday to Friday every year.
-    static let mondayToFriday = RegionCalendar(region: .national, data: [:])
 }
 
 extension Engine {

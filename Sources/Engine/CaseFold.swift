@@ -414,7 +414,8 @@ struct CaseFold: Sendable {
     }
 
     private mutating func checkReportingDelay(_ event: CaseEvent) {
-        let allowed = event.occurredAt.adding(milliseconds: rules.settings.reportingDelayMilliseconds)
+        let allowed = event.occurredAt.adding(
+            milliseconds: rules.settings.reportingDelayMilliseconds)
         guard event.reportedAt > allowed else { return }
         findings.append(
             Finding(

@@ -179,7 +179,8 @@ extension CaseFold {
                 ).startInstant : nil
             let due = calendar.plainDay(granted, after: procedure.startDay, span: &span).endInstant
             let red = calendar.plainDay(
-                granted + rules.settings.procedureRedDaysOver, after: procedure.startDay, span: &span
+                granted + rules.settings.procedureRedDaysOver, after: procedure.startDay,
+                span: &span
             ).endInstant
             let provisional = note(span, since: procedure.startedAt)
             for (level, threshold) in [(AlertLevel.warning, warning), (.yellow, due), (.red, red)] {
@@ -257,7 +258,8 @@ extension CaseFold {
         if conclusion == .approved, let concluded = concludedAt {
             result.delivery =
                 calendar.plainDay(
-                    rules.settings.deliveryLimit, after: concluded.localDate.daysSinceEpoch, span: &span
+                    rules.settings.deliveryLimit, after: concluded.localDate.daysSinceEpoch,
+                    span: &span
                 ).endInstant
         }
         return result

@@ -90,7 +90,7 @@ extension Engine {
                 if let finished, finished < threshold { continue }
                 findings.append(
                     Finding(
-                        rule: rule, level: level, subject: .event(id: subject),
+                        rule: rule, level: level, subject: .clock(subject),
                         instant: threshold, deadline: due, limitDays: limit,
                         finishedAt: finished.flatMap { $0 >= threshold ? $0 : nil },
                         provisional: provisional))
@@ -112,14 +112,7 @@ extension Engine {
         var holding: [Alert] = []
         var later: [Alert] = []
         for finding in findings {
-            var alert = finding.alert(scope: scope, calendar: calendar)
-            // The subject is the clock's name, not an event.
-            if case .event(let name) = finding.subject {
-                alert = Alert(
-                    scope: scope, rule: alert.rule, subject: name, level: alert.level,
-                    raisedAt: alert.raisedAt, facts: alert.facts, explanation: alert.explanation,
-                    isProvisional: alert.isProvisional)
-            }
+            let alert = finding.alert(scope: scope, calendar: calendar)
             if finding.instant <= now { holding.append(alert) } else { later.append(alert) }
         }
         let order: (Alert, Alert) -> Bool = { ($0.raisedAt, $0.id) < ($1.raisedAt, $1.id) }

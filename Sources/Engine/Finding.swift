@@ -10,6 +10,8 @@ enum FindingSubject: Hashable, Sendable {
     case delivery
     case item(code: String)
     case calendar(region: RegionCode, year: Int)
+    /// A named clock of a complaint or notice: `acceptance`, `conclusion`.
+    case clock(String)
 
     var text: String {
         switch self {
@@ -23,6 +25,7 @@ enum FindingSubject: Hashable, Sendable {
         case .delivery: return "delivery"
         case .item(let code): return "item-" + code
         case .calendar(let region, let year): return "calendar-\(region)-\(year)"
+        case .clock(let name): return name
         }
     }
 }
