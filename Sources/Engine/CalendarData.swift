@@ -7,6 +7,15 @@ extension WorkingCalendar {
     /// Years outside that range count Monday to Friday and are reported as
     /// missing, until an administrator loads their notice.
     public static func official() throws(CalendarError) -> WorkingCalendar {
+        try officialResult.get()
+    }
+
+    // Read once per process: the bundled file never changes while it runs.
+    private static let officialResult = Result { () throws(CalendarError) -> WorkingCalendar in
+        try loadOfficial()
+    }
+
+    private static func loadOfficial() throws(CalendarError) -> WorkingCalendar {
         guard let url = Bundle.module.url(forResource: "holidays", withExtension: "json"),
             let data = try? Data(contentsOf: url)
         else { throw .malformed("the bundled holidays.json resource is missing") }

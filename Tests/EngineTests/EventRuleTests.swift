@@ -232,3 +232,131 @@ struct EventRuleTests {
         }
     }
 }
+
+@Suite("Alerts raised by an event hold from the event's instant")
+struct EventInstantTests {
+    /// Each case ends with the event `last` at 2026-09-22 10:00, which raises
+    /// the named alert; one second before it nothing of the kind holds.
+    @Test(arguments: [
+        ("fee", AlertRule.fee, AlertLevel.red),
+        ("denial without reason", .missingReason, .yellow),
+        ("step before acceptance", .outOfOrder, .yellow),
+        ("procedure type", .specialProcedureType, .yellow),
+        ("extension without approver", .extensionGrant, .red),
+        ("unknown item", .unknownItem, .warning),
+    ])
+    func boundary(name: String, rule: AlertRule, level: AlertLevel) {
+        var script = CaseScript()
+        let when = "2026-09-22 10:00"
+        switch name {
+        case "step before acceptance", "unknown item":
+            script.received("2026-09-21 09:00", item: name == "unknown item" ? "NOPE" : "LIC")
+        default:
+            script.received("2026-09-21 09:00")
+            script.accepted("2026-09-21 10:00")
+        }
+        switch name {
+        case "fee":
+            script.add(when, .feeCharged(FeeCharge(feeItem: "x", amountFen: 10)), id: "last")
+        case "denial without reason":
+            script.add(when, .concluded(Conclusion(result: .denied)), id: "last")
+        case "step before acceptance":
+            script.add(
+                when, .stepCompleted(StepCompletion(step: .undertake, handler: "h")), id: "last")
+        case "procedure type":
+            script.add(
+                when,
+                .specialProcedureStarted(
+                    SpecialProcedureStart(procedureID: "P", type: .auction, grantedDays: 5)),
+                id: "last")
+        case "extension without approver":
+            script.add(
+                when, .extensionGranted(ExtensionGrant(days: 2, approver: "", reason: "r")),
+                id: "last")
+        default:
+            script.add(when, .accepted(handler: "h"), id: "last")
+        }
+        // The unknown item is noticed on the received event itself.
+        let t = rule == .unknownItem ? at("2026-09-21 09:00") : at(when)
+        let before = script.evaluate(at: t.adding(seconds: -1))
+        let after = script.evaluate(at: t.adding(seconds: 1))
+        #expect(!before.has(rule, level), "\(name)")
+        #expect(after.alert(rule, level)?.raisedAt == t, "\(name)")
+    }
+}
+
+@Suite("Catalogue and calendar changes")
+struct ChangeTests {
+    @Test func aShorterPromisedLimitRaisesTheCardsItImpliesAndNothingElse() throws {
+        var script = CaseScript()
+        script.received("2026-09-21 09:00")
+        script.accepted("2026-09-21 10:00")
+        script.step("2026-09-22 10:00", .undertake)
+        script.step("2026-09-23 10:00", .review)
+        script.step("2026-09-24 10:00", .approve)
+        let now = at("2026-09-30 12:00")
+        let before = script.evaluate(at: now).alerts
+        #expect(before.isEmpty)
+
+        var item = catalogue.items["LIC"]!
+        item.promisedLimit = 3
+        let changed = try Catalogue(
+            version: 2, departments: Array(catalogue.departments.values),
+            items: Array(catalogue.items.values.filter { $0.code != "LIC" }) + [item])
+        #expect(changed.changes(since: catalogue).affects(itemCode: "LIC"))
+        let after = Engine.evaluate(
+            events: script.events,
+            context: EvaluationContext(catalogue: changed, calendar: official),
+            now: now
+        ).alerts
+        let transitions = Engine.reconcile(
+            previous: before, current: after, reason: .catalogueChanged(version: 2))
+        // Promised 3: Sep 22, 23, 24 -> due Sep 25 00:00; warning from 00:00 Sep 23.
+        #expect(transitions == after.map { .raised($0) })
+        #expect(after.map(\.raisedAt) == [at("2026-09-23 00:00"), at("2026-09-25 00:00")])
+    }
+
+    @Test func loadingANewYearMakesAProvisionalDeadlineFinal() throws {
+        var script = CaseScript()
+        script.received("2026-12-21 09:00")
+        script.accepted("2026-12-21 10:00")
+        let now = at("2027-01-20 00:00")
+        let before = script.evaluate(at: now)
+        #expect(before.isProvisional)
+
+        // A made-up 2027 for the test: January 1 to 3 off, nothing else.
+        let year2027 = CalendarYear(
+            year: 2027, holidays: [day("2027-01-01"), day("2027-01-02"), day("2027-01-03")],
+            makeUpWorkingDays: [])
+        var years = Array(official.years[.national]!.values)
+        years.append(year2027)
+        let calendar = try WorkingCalendar(version: 2, years: years)
+        #expect(calendar.changedYears(comparedTo: official) == [.national: [2027]])
+        let after = Engine.evaluate(
+            events: script.events,
+            context: EvaluationContext(catalogue: catalogue, calendar: calendar),
+            now: now)
+        #expect(!after.isProvisional)
+        // Dec 22 ... 31 (8), then Jan 4 (9), Jan 5 (10): due Jan 6 00:00.
+        #expect(after.deadlines.promised == .at(at("2027-01-06 00:00")))
+        let transitions = Engine.reconcile(
+            previous: before.alerts, current: after.alerts, reason: .calendarChanged(version: 2))
+        #expect(
+            transitions.contains {
+                if case .withdrawn(let alert, _) = $0 { return alert.rule == .calendarMissing }
+                return false
+            })
+        #expect(
+            transitions.contains {
+                if case .amended(let old, let new) = $0 {
+                    return old.rule == .caseTime && old.level == .yellow
+                        && new.raisedAt == at("2027-01-06 00:00")
+                }
+                return false
+            })
+    }
+
+    @Test func aCaseSummaryStaysUnderOneKibibyte() {
+        #expect(MemoryLayout<CaseSummary>.size < 1024)
+    }
+}
