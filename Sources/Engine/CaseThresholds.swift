@@ -38,12 +38,12 @@ public struct CaseDeadlines: Hashable, Sendable {
 }
 
 extension CaseFold {
-    /// The case clock's start day and the instant from which it exists: the
-    /// acceptance, or, while intake is open, the intake deadline (if intake
-    /// runs late the case counts as accepted from the day intake began).
     /// Working days added by a valid extension.
     var extensionWorkingDays: Int { Int(extensionDays) }
 
+    /// The case clock's start day and the instant from which it exists: the
+    /// acceptance, or, while intake is open, the intake deadline (if intake
+    /// runs late the case counts as accepted from the day intake began).
     func caseClock(span: inout CalendarSpan) -> (start: Int32, existsFrom: Instant)? {
         if let start = clockStartDay, let from = clockExistsFrom { return (start, from) }
         if phase == .intake && intakeOpen {
@@ -60,8 +60,8 @@ extension CaseFold {
     /// Emits the findings that follow from the deadlines: each threshold that
     /// is crossed, or will be crossed unless the case (step, procedure)
     /// finishes strictly before it. Their instants may lie in the future; the
-    /// caller compares them with `now`. Allocates nothing unless a year has
-    /// no calendar data.
+    /// caller compares them with `now`. Allocates nothing of its own, so that
+    /// the scheduler can ask every case for its next instant cheaply.
     ///
     /// `emit` receives each finding's rule and instant, and a function that
     /// builds the full finding only if the caller wants it.
@@ -229,7 +229,8 @@ extension CaseFold {
         }
     }
 
-    /// The case's deadlines as they stand.
+    /// The case's deadlines as they stand (with a valid extension, whenever
+    /// it was granted).
     func deadlines() -> CaseDeadlines {
         var result = CaseDeadlines()
         result.extensionDays = extensionWorkingDays
