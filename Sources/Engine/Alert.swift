@@ -127,7 +127,7 @@ public struct AlertFacts: Hashable, Sendable {
 /// An alert marks the moment something became true: it keeps holding after
 /// the case concludes. Only a change of the data (a late or corrected event,
 /// a catalogue or calendar change) withdraws it, through
-/// ``Engine/reconcile(previous:current:reason:)``.
+/// ``Supervision/reconcile(previous:current:reason:)``.
 public struct Alert: Hashable, Sendable, Identifiable {
     /// The stable identity.
     public var id: AlertID

@@ -299,7 +299,7 @@ public struct AlertRecord: Hashable, Sendable {
     }
 }
 
-extension Engine {
+extension Supervision {
     /// When feedback on a notice issued at `issuedAt` is due: 24:00 of the
     /// feedback limit's last working day after the issue date (3 by default).
     public static func feedbackDue(

@@ -26,7 +26,7 @@ public struct CaseSummary: Sendable {
     /// The summary of a case folded from all its events (any order, any
     /// revisions).
     public init(events: [CaseEvent], context: EvaluationContext) {
-        let ordered = Engine.canonicalOrder(events)
+        let ordered = Supervision.canonicalOrder(events)
         let key = ordered.first?.caseKey ?? CaseKey(departmentCode: "", caseID: "")
         self.init(caseKey: key, context: context)
         let source = RulesSource.prepared(context)

@@ -45,7 +45,7 @@ public struct ComplaintEvaluation: Hashable, Sendable {
     public var nextDueAt: Instant?
 }
 
-extension Engine {
+extension Supervision {
     /// Evaluates a complaint's time rules at `now`: a warning at 00:00 of the
     /// first of the last working days before a limit ends, a yellow card when
     /// one working day over, a red card when two over (all adjustable).

@@ -48,7 +48,7 @@ public enum AlertTransition: Hashable, Sendable {
     }
 }
 
-extension Engine {
+extension Supervision {
     /// Compares the alerts that held before a recomputation with those that
     /// hold after it: alerts that no longer hold are withdrawn with
     /// `reason`, new ones raised, changed ones amended. Nothing is deleted.

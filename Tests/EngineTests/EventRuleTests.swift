@@ -168,7 +168,7 @@ struct EventRuleTests {
             centreRules: RuleOverrides(enabled: [.caseTime: false, .stepTime: false]))
         let script = acceptedCase()
         let loud = script.evaluate(at: "2026-12-01 00:00")
-        let silent = Engine.evaluate(
+        let silent = Supervision.evaluate(
             events: script.events, catalogue: quiet, calendar: official, now: at("2026-12-01 00:00")
         )
         #expect(loud.has(.caseTime, .red))
@@ -187,7 +187,7 @@ struct EventRuleTests {
         #expect(changed.settings(forItem: "LIC").deliveryLimit == 5)
         #expect(changed.settings(forItem: "FEE").caseWarningDays == 4)
         #expect(changed.settings(forItem: nil).procedureWarningDays == 2)
-        let evaluation = Engine.evaluate(
+        let evaluation = Supervision.evaluate(
             events: acceptedCase().events, catalogue: changed, calendar: official,
             now: at("2026-10-09 00:00:01"))
         // The last 3 counted days before Oct 12: from 00:00 of the 8th, Oct 9.
@@ -304,12 +304,12 @@ struct ChangeTests {
             version: 2, departments: Array(catalogue.departments.values),
             items: Array(catalogue.items.values.filter { $0.code != "LIC" }) + [item])
         #expect(changed.changes(since: catalogue).affects(itemCode: "LIC"))
-        let after = Engine.evaluate(
+        let after = Supervision.evaluate(
             events: script.events,
             context: EvaluationContext(catalogue: changed, calendar: official),
             now: now
         ).alerts
-        let transitions = Engine.reconcile(
+        let transitions = Supervision.reconcile(
             previous: before, current: after, reason: .catalogueChanged(version: 2))
         // Promised 3: Sep 22, 23, 24 -> due Sep 25 00:00; warning from 00:00 Sep 23.
         #expect(transitions == after.map { .raised($0) })
@@ -332,14 +332,14 @@ struct ChangeTests {
         years.append(year2027)
         let calendar = try WorkingCalendar(version: 2, years: years)
         #expect(calendar.changedYears(comparedTo: official) == [.national: [2027]])
-        let after = Engine.evaluate(
+        let after = Supervision.evaluate(
             events: script.events,
             context: EvaluationContext(catalogue: catalogue, calendar: calendar),
             now: now)
         #expect(!after.isProvisional)
         // Dec 22 ... 31 (8), then Jan 4 (9), Jan 5 (10): due Jan 6 00:00.
         #expect(after.deadlines.promised == .at(at("2027-01-06 00:00")))
-        let transitions = Engine.reconcile(
+        let transitions = Supervision.reconcile(
             previous: before.alerts, current: after.alerts, reason: .calendarChanged(version: 2))
         #expect(
             transitions.contains {

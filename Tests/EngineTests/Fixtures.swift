@@ -120,11 +120,11 @@ struct CaseScript {
     }
 
     func evaluate(at now: String) -> CaseEvaluation {
-        Engine.evaluate(events: events, context: context, now: at(now))
+        Supervision.evaluate(events: events, context: context, now: at(now))
     }
 
     func evaluate(at now: Instant) -> CaseEvaluation {
-        Engine.evaluate(events: events, context: context, now: now)
+        Supervision.evaluate(events: events, context: context, now: now)
     }
 }
 

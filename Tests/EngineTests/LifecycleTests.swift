@@ -186,7 +186,7 @@ struct LifecycleTests {
 
     @Test func feedbackIsDueThreeWorkingDaysAfterTheNotice() {
         // Issued Wednesday Sep 30: Oct 8, 9, 10 (make-up Saturday) -> Oct 11 00:00.
-        let result = Engine.feedbackDue(
+        let result = Supervision.feedbackDue(
             issuedAt: at("2026-09-30 15:00"), departmentCode: "D1", context: context)
         #expect(result.value == at("2026-10-11 00:00"))
         #expect(!result.isProvisional)

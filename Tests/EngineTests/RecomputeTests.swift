@@ -22,7 +22,7 @@ struct RecomputeTests {
             "2026-10-12 16:00", .specialProcedureEnded(SpecialProcedureEnd(procedureID: "P1")),
             id: "p1-end", reported: "2026-10-14 08:00")
         let after = script.evaluate(at: now).alerts
-        let transitions = Engine.reconcile(
+        let transitions = Supervision.reconcile(
             previous: before, current: after, reason: .lateEvent(eventID: "p1"))
 
         let withdrawn = transitions.compactMap { t -> String? in
@@ -40,7 +40,7 @@ struct RecomputeTests {
         }
         #expect(withdrawn == ["caseTime|promised|warning", "caseTime|promised|yellow"])
         #expect(raised == ["lateReporting|event-p1|warning", "lateReporting|event-p1-end|warning"])
-        #expect(Engine.reconcile(previous: after, current: after, reason: .other("x")).isEmpty)
+        #expect(Supervision.reconcile(previous: after, current: after, reason: .other("x")).isEmpty)
     }
 
     @Test func aChangedFactKeepsTheIdAndIsAnAmendment() {
@@ -50,7 +50,7 @@ struct RecomputeTests {
             raisedAt: at("2026-10-27 00:00"), explanation: "a")
         var new = old
         new.raisedAt = at("2026-10-28 00:00")
-        let transitions = Engine.reconcile(
+        let transitions = Supervision.reconcile(
             previous: [old], current: [new], reason: .calendarChanged(version: 2))
         #expect(transitions == [.amended(from: old, to: new)])
     }
@@ -129,7 +129,7 @@ struct RecomputeTests {
         let refolded = CaseSummary(events: script.events + [late], context: context)
         #expect(
             refolded.alerts(at: now)
-                == Engine.evaluate(
+                == Supervision.evaluate(
                     events: script.events + [late], context: context, now: now
                 ).alerts)
     }
@@ -140,7 +140,7 @@ struct RecomputeTests {
         first.accepted("2026-09-21 10:00")
         var second = CaseScript("B")
         second.received("2026-09-14 09:00")
-        let alerts = Engine.alertsHolding(
+        let alerts = Supervision.alertsHolding(
             at: at("2026-09-25 12:00"), cases: [first.events, second.events], context: context)
         // B never decided intake: it counts as accepted on Sep 14, and its
         // promised deadline's warning follows at 00:00 of its 9th counted day.
@@ -169,9 +169,9 @@ struct ComplaintTests {
         let complaint = Complaint(
             id: "T1", departmentCode: "D1", registeredAt: at("2026-09-21 09:00"))
         let t = at(threshold)
-        let before = Engine.evaluate(
+        let before = Supervision.evaluate(
             complaint: complaint, context: context, now: t.adding(seconds: -1))
-        let after = Engine.evaluate(
+        let after = Supervision.evaluate(
             complaint: complaint, context: context, now: t.adding(seconds: 1))
         #expect(!before.alerts.contains { $0.level == level })
         let alert = after.alerts.first { $0.level == level }
@@ -188,14 +188,16 @@ struct ComplaintTests {
             id: "T1", departmentCode: "D1", registeredAt: at("2026-09-21 09:00"),
             acceptedAt: at("2026-09-22 09:00"))
         // From Sep 22: 23, 24, 28, 29, 30, Oct 8, 9, 10, 12, 13, 14, 15, 16, 19, 20 (15th).
-        let evaluation = Engine.evaluate(
+        let evaluation = Supervision.evaluate(
             complaint: complaint, context: context, now: at("2026-10-21 09:00"))
         #expect(evaluation.alerts.map(\.level) == [.warning])
         #expect(evaluation.alerts[0].facts.deadline == at("2026-10-21 00:00"))
         #expect(evaluation.nextDueAt == at("2026-10-22 00:00"))
         complaint.concludedAt = at("2026-10-20 18:00")
         #expect(
-            Engine.evaluate(complaint: complaint, context: context, now: at("2026-12-01 00:00"))
-                .alerts.map(\.level) == [.warning])
+            Supervision.evaluate(
+                complaint: complaint, context: context, now: at("2026-12-01 00:00")
+            )
+            .alerts.map(\.level) == [.warning])
     }
 }

@@ -131,11 +131,11 @@ struct ShuffleProperty {
         var checkedAlerts = 0
         for index in 0..<400 {
             let events = generator.events(caseID: "C\(index)")
-            let reference = Engine.evaluate(events: events, context: context, now: now)
+            let reference = Supervision.evaluate(events: events, context: context, now: now)
             checkedAlerts += reference.alerts.count
             for _ in 0..<6 {
                 let shuffled = events.shuffled(using: &shuffler)
-                let evaluation = Engine.evaluate(events: shuffled, context: context, now: now)
+                let evaluation = Supervision.evaluate(events: shuffled, context: context, now: now)
                 #expect(evaluation.alerts == reference.alerts, "case \(index)")
                 #expect(evaluation.upcoming == reference.upcoming, "case \(index)")
                 #expect(evaluation.deadlines == reference.deadlines, "case \(index)")
@@ -152,7 +152,7 @@ struct ShuffleProperty {
         var generator = CaseGenerator(seed: 7)
         let now = at("2027-06-01 00:00")
         for index in 0..<300 {
-            let ordered = Engine.canonicalOrder(generator.events(caseID: "C\(index)"))
+            let ordered = Supervision.canonicalOrder(generator.events(caseID: "C\(index)"))
                 .filter { $0.revision == 1 }
             guard let first = ordered.first else { continue }
             var summary = CaseSummary(caseKey: first.caseKey, context: context)
@@ -160,7 +160,7 @@ struct ShuffleProperty {
                 let applied = summary.apply(event, context: context)
                 #expect(applied)
             }
-            let full = Engine.evaluate(events: ordered, context: context, now: now)
+            let full = Supervision.evaluate(events: ordered, context: context, now: now)
             #expect(summary.evaluation(at: now).alerts == full.alerts, "case \(index)")
             #expect(summary.nextDue(after: now) == full.nextDueAt, "case \(index)")
         }
@@ -172,7 +172,7 @@ struct ShuffleProperty {
         var rules: Set<AlertRule> = []
         for index in 0..<400 {
             let events = generator.events(caseID: "C\(index)")
-            for alert in Engine.evaluate(events: events, context: context, now: now).alerts {
+            for alert in Supervision.evaluate(events: events, context: context, now: now).alerts {
                 rules.insert(alert.rule)
             }
         }

@@ -1,5 +1,8 @@
 /// The supervision engine's entry points.
 ///
+/// (Named `Supervision` rather than after the module, so that `Engine.Alert`
+/// still names the module's type where another module has an `Alert` too.)
+///
 /// A case's state is a pure function of its events, the catalogue, the
 /// calendar and `now`: ``evaluate(events:context:now:)`` orders the events
 /// by when they happened, keeps the highest revision of each event id, folds
@@ -7,11 +10,11 @@
 /// Nothing here reads a clock, a socket or a database.
 ///
 /// ```swift
-/// let context = EvaluationContext(catalogue: catalogue, calendar: .official())
-/// let evaluation = Engine.evaluate(events: events, context: context, now: now)
+/// let context = EvaluationContext(catalogue: catalogue, calendar: try .official())
+/// let evaluation = Supervision.evaluate(events: events, context: context, now: now)
 /// for alert in evaluation.alerts { print(alert.level, alert.explanation) }
 /// ```
-public enum Engine {
+public enum Supervision {
     /// Evaluates one case at `now` against a catalogue and a calendar.
     ///
     /// Convenient for one case; to evaluate many, prepare an
