@@ -194,6 +194,11 @@ public final class Store: Sendable {
         try await write { try $0.pruneAlertLog(retention, now: now) }
     }
 
+    /// How many commits the writer made and how many items they carried.
+    public var writerStatistics: WriterStatistics {
+        writer.currentStatistics
+    }
+
     /// Lets queued writes finish, then closes every connection. Writes after
     /// this throw ``StoreError/closed``.
     public func close() async {

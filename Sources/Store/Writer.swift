@@ -15,9 +15,9 @@ struct WriteItem: Sendable {
 /// batch of queued items.
 ///
 /// Invariants: the write connection is used only by the writer thread once
-/// it has started; `queue`, `reserved`, `slotWaiters`, `closing` and
-/// `observer` are read and written only while holding `condition`. Those two
-/// make the `@unchecked Sendable` safe.
+/// it has started; `queue`, `reserved`, `slotWaiters`, `closing`,
+/// `observer` and `statistics` are read and written only while holding
+/// `condition`. Those two make the `@unchecked Sendable` safe.
 final class Writer: @unchecked Sendable {
     private let connection: Connection
     private let condition = NSCondition()
@@ -32,6 +32,7 @@ final class Writer: @unchecked Sendable {
     private var finished: CheckedContinuation<Void, Never>?
     private var hasFinished = false
     private var lastPrune: Date = .distantPast
+    private var statistics = WriterStatistics()
 
     /// How often the writer applies alert log retention by itself.
     static let pruneInterval: TimeInterval = 60
@@ -40,6 +41,13 @@ final class Writer: @unchecked Sendable {
         self.connection = connection
         self.capacity = capacity
         self.retention = retention
+    }
+
+    /// Commits and items so far.
+    var currentStatistics: WriterStatistics {
+        condition.lock()
+        defer { condition.unlock() }
+        return statistics
     }
 
     /// Starts the writer thread.
@@ -200,6 +208,12 @@ final class Writer: @unchecked Sendable {
             return
         }
 
+        condition.lock()
+        statistics.commits += 1
+        statistics.itemsCommitted += batch.count
+        statistics.largestBatch = max(statistics.largestBatch, batch.count)
+        condition.unlock()
+
         // Durable from here on. Subscribers hear of the new log entries before
         // any caller resumes, so a caller never sees its own alert missing
         // from a live feed it attached to earlier.
@@ -233,6 +247,21 @@ final class Writer: @unchecked Sendable {
                 try? connection.run("ROLLBACK")
             }
         }
+    }
+}
+
+/// Counts of the writer's work since the store was opened.
+public struct WriterStatistics: Sendable, Equatable {
+    /// Transactions committed (one fsync each).
+    public var commits = 0
+    /// Items carried by those transactions, failed items included.
+    public var itemsCommitted = 0
+    /// The most items one transaction carried.
+    public var largestBatch = 0
+
+    /// Items per commit on average: the effect of group commit.
+    public var averageBatch: Double {
+        commits == 0 ? 0 : Double(itemsCommitted) / Double(commits)
     }
 }
 
