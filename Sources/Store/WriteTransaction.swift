@@ -8,6 +8,10 @@ public final class WriteTransaction: ReadTransaction {
     /// Alert log entries appended so far in this batch, in sequence order;
     /// handed to the commit observer once the batch is durable.
     var appendedLog: [AlertLogEntry] = []
+    /// Counter deltas of the item running now, and of the batch's finished
+    /// items; see ``addCounters(department:month:deltas:)``.
+    private var itemCounters: [CounterKey: Int64] = [:]
+    private var batchCounters: [CounterKey: Int64] = [:]
 
     // MARK: Events
 
@@ -64,32 +68,68 @@ public final class WriteTransaction: ReadTransaction {
     // MARK: Cases
 
     /// Inserts the case row or replaces every column of the existing one.
+    ///
+    /// Two statements, because SQLite rewrites an index entry whenever an
+    /// UPDATE names one of its columns, changed or not: the upsert sets only
+    /// the columns no index holds, and a second UPDATE touches the indexed
+    /// ones (item, received instant, open flag) only when they differ.
     public func upsertCase(_ record: CaseRecord) throws {
-        let statement = try connection.prepare(
+        let upsert = try connection.prepare(
             """
             INSERT INTO case_record (department, case_id, item_code, state, is_open,
                 received_at, accepted_at, concluded_at, result, promised_deadline,
                 legal_deadline, alert_level, next_due_at, catalogue_version, updated_at,
                 derived)
-            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+            VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16)
             ON CONFLICT (department, case_id) DO UPDATE SET
-                item_code = excluded.item_code, state = excluded.state,
-                is_open = excluded.is_open, received_at = excluded.received_at,
-                accepted_at = excluded.accepted_at, concluded_at = excluded.concluded_at,
-                result = excluded.result, promised_deadline = excluded.promised_deadline,
+                state = excluded.state, accepted_at = excluded.accepted_at,
+                concluded_at = excluded.concluded_at, result = excluded.result,
+                promised_deadline = excluded.promised_deadline,
                 legal_deadline = excluded.legal_deadline, alert_level = excluded.alert_level,
                 next_due_at = excluded.next_due_at,
                 catalogue_version = excluded.catalogue_version,
                 updated_at = excluded.updated_at, derived = excluded.derived
             """)
-        defer { statement.reset() }
-        try statement.bind([
-            record.department, record.caseID, record.itemCode, record.state, record.isOpen,
-            record.receivedAt, record.acceptedAt, record.concludedAt, record.result,
-            record.promisedDeadline, record.legalDeadline, record.alertLevel,
-            record.nextDueAt, record.catalogueVersion, record.updatedAt, record.derived,
-        ])
-        _ = try statement.step()
+        defer { upsert.reset() }
+        try upsert.bind(1, record.department)
+        try upsert.bind(2, record.caseID)
+        try upsert.bind(3, record.itemCode)
+        try upsert.bind(4, Int64(record.state))
+        try upsert.bind(5, record.isOpen ? 1 : 0)
+        try upsert.bind(6, record.receivedAt)
+        try bindOptional(upsert, 7, record.acceptedAt)
+        try bindOptional(upsert, 8, record.concludedAt)
+        try upsert.bind(9, Int64(record.result))
+        try bindOptional(upsert, 10, record.promisedDeadline)
+        try bindOptional(upsert, 11, record.legalDeadline)
+        try upsert.bind(12, Int64(record.alertLevel))
+        try bindOptional(upsert, 13, record.nextDueAt)
+        try upsert.bind(14, record.catalogueVersion)
+        try upsert.bind(15, record.updatedAt)
+        try upsert.bind(16, record.derived)
+        _ = try upsert.step()
+
+        let indexed = try connection.prepare(
+            """
+            UPDATE case_record SET item_code = ?3, received_at = ?4, is_open = ?5
+            WHERE department = ?1 AND case_id = ?2
+                AND (item_code <> ?3 OR received_at <> ?4 OR is_open <> ?5)
+            """)
+        defer { indexed.reset() }
+        try indexed.bind(1, record.department)
+        try indexed.bind(2, record.caseID)
+        try indexed.bind(3, record.itemCode)
+        try indexed.bind(4, record.receivedAt)
+        try indexed.bind(5, record.isOpen ? 1 : 0)
+        _ = try indexed.step()
+    }
+
+    private func bindOptional(_ statement: Statement, _ index: Int32, _ value: Int64?) throws {
+        if let value {
+            try statement.bind(index, value)
+        } else {
+            try statement.bindNull(index)
+        }
     }
 
     // MARK: Alerts
@@ -181,22 +221,83 @@ public final class WriteTransaction: ReadTransaction {
 
     /// Adds `deltas` to a department's counters for a month (negative deltas
     /// subtract, e.g. for a revoked card).
+    ///
+    /// The deltas are summed in memory and written once per batch, just
+    /// before COMMIT, so a thousand events of one department cost one row
+    /// update, not a thousand. A write whose body throws loses its deltas
+    /// with the rest of its writes. Reading counters inside a write sees them.
     public func addCounters(
         department: String, month: Month, deltas: [CounterName: Int64]
     ) throws {
+        for (name, delta) in deltas where delta != 0 {
+            itemCounters[CounterKey(department: department, month: month.key, name: name),
+                default: 0] += delta
+        }
+    }
+
+    /// The stored counters plus the deltas this batch has not written yet.
+    public override func counters(
+        department: String, month: Month
+    ) throws -> [CounterName: Int64] {
+        var values = try super.counters(department: department, month: month)
+        for pending in [batchCounters, itemCounters] {
+            for (key, delta) in pending where key.department == department
+                && key.month == month.key
+            {
+                values[key.name, default: 0] += delta
+            }
+        }
+        return values
+    }
+
+    /// The stored counters for a range of months plus this batch's deltas.
+    public override func counters(
+        department: String, from: Month, through: Month
+    ) throws -> [Month: [CounterName: Int64]] {
+        var values = try super.counters(department: department, from: from, through: through)
+        for pending in [batchCounters, itemCounters] {
+            for (key, delta) in pending where key.department == department
+                && (from.key...through.key).contains(key.month)
+            {
+                let month = Month(year: key.month / 100, month: key.month % 100)
+                values[month, default: [:]][key.name, default: 0] += delta
+            }
+        }
+        return values
+    }
+
+    /// Called by the writer when an item's savepoint is released: its
+    /// deltas join the batch's.
+    func itemSucceeded() {
+        for (key, delta) in itemCounters {
+            batchCounters[key, default: 0] += delta
+        }
+        itemCounters.removeAll(keepingCapacity: true)
+    }
+
+    /// Called by the writer when an item is rolled back.
+    func itemFailed() {
+        itemCounters.removeAll(keepingCapacity: true)
+    }
+
+    /// Writes the batch's summed counter deltas; the writer calls this once,
+    /// inside the batch's transaction, before COMMIT.
+    func flushCounters() throws {
+        guard !batchCounters.isEmpty else { return }
         let statement = try connection.prepare(
             """
             INSERT INTO monthly_counter (department, month, name, value) VALUES (?, ?, ?, ?)
             ON CONFLICT (department, month, name) DO UPDATE SET value = value + excluded.value
             """)
-        for (name, delta) in deltas.sorted(by: { $0.key < $1.key }) where delta != 0 {
+        for (key, delta) in batchCounters where delta != 0 {
             defer { statement.reset() }
-            try statement.bind(1, department)
-            try statement.bind(2, Int64(month.key))
-            try statement.bind(3, name.rawValue)
+            try statement.bind(1, key.department)
+            try statement.bind(2, Int64(key.month))
+            try statement.bind(3, key.name.rawValue)
             try statement.bind(4, delta)
             _ = try statement.step()
         }
+        batchCounters.removeAll()
     }
 
     // MARK: Shared helpers
@@ -208,6 +309,13 @@ public final class WriteTransaction: ReadTransaction {
             ON CONFLICT (key) DO UPDATE SET value = excluded.value
             """, [key, value])
     }
+}
+
+/// One counter row's key.
+struct CounterKey: Hashable {
+    let department: String
+    let month: Int
+    let name: CounterName
 }
 
 /// How much of the alert log to keep.

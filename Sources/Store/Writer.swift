@@ -183,6 +183,7 @@ final class Writer: @unchecked Sendable {
                 try connection.run("SAVEPOINT item")
                 let resume = try item.run(transaction)
                 try connection.run("RELEASE item")
+                transaction.itemSucceeded()
                 outcomes.append(.success(resume))
             } catch {
                 if connection.isAutocommit {
@@ -191,6 +192,7 @@ final class Writer: @unchecked Sendable {
                     batch.forEach { $0.fail(error) }
                     return
                 }
+                transaction.itemFailed()
                 try? connection.run("ROLLBACK TO item")
                 try? connection.run("RELEASE item")
                 transaction.appendedLog.removeSubrange(mark...)
@@ -199,6 +201,7 @@ final class Writer: @unchecked Sendable {
         }
 
         do {
+            try transaction.flushCounters()
             try connection.run("COMMIT")
         } catch {
             if !connection.isAutocommit {

@@ -31,6 +31,26 @@ struct RecordsTests {
             }
             #expect(range[april] == [.received: 7])
             #expect(range.count == 2)
+
+            // Inside a write, pending deltas are visible; a failed write's are
+            // dropped with the rest of its writes.
+            struct Abandoned: Error {}
+            await #expect(throws: Abandoned.self) {
+                try await store.write { transaction in
+                    try transaction.addCounters(
+                        department: "LAND", month: march, deltas: [.received: 100])
+                    let seen = try transaction.counters(department: "LAND", month: march)
+                    #expect(seen[.received] == 105)
+                    throw Abandoned()
+                }
+            }
+            let seenInWrite = try await store.write { transaction in
+                try transaction.addCounters(department: "LAND", month: march, deltas: [.received: 1])
+                return try transaction.counters(department: "LAND", from: march, through: april)
+            }
+            #expect(seenInWrite[march]?[.received] == 6)
+            let after = try await store.read { try $0.counters(department: "LAND", month: march) }
+            #expect(after[.received] == 6)
         }
     }
 
