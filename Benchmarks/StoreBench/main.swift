@@ -89,6 +89,17 @@ func runCommand(_ executable: String, _ arguments: [String]) -> String {
     return String(decoding: data, as: UTF8.self)
 }
 
+/// CPU seconds (user + system) used so far by this process or by its
+/// waited-for children: a figure that a busy machine disturbs far less than
+/// elapsed time.
+func cpuSeconds(children: Bool = false) -> Double {
+    var usage = rusage()
+    getrusage(children ? RUSAGE_CHILDREN.rawValue : RUSAGE_SELF.rawValue, &usage)
+    let user = Double(usage.ru_utime.tv_sec) + Double(usage.ru_utime.tv_usec) / 1e6
+    let system = Double(usage.ru_stime.tv_sec) + Double(usage.ru_stime.tv_usec) / 1e6
+    return user + system
+}
+
 /// A shared counter the writer tasks take event numbers from.
 final class Ticket: Sendable {
     private let next = Atomic<Int>(0)
@@ -107,9 +118,9 @@ let derived = [UInt8](repeating: 7, count: 64)
 /// and for every tenth event an alert with its log entry. The same as the
 /// C peer writes.
 func ingest(_ index: Int, into transaction: WriteTransaction) throws {
-    let department = String(format: "D%03d", index % 50)
-    let caseID = String(format: "C%09d", (index / 50) / 8)
-    let eventID = String(format: "E%012d", index)
+    let department = padded("D", index % 50, 3)
+    let caseID = padded("C", (index / 50) / 8, 9)
+    let eventID = padded("E", index, 12)
     let instant = baseInstant + Int64(index)
     // A case is received once: at the instant of its first event.
     let received = baseInstant + Int64(((index / 50) / 8) * 8 * 50 + index % 50)
@@ -135,6 +146,12 @@ func ingest(_ index: Int, into transaction: WriteTransaction) throws {
     }
 }
 
+/// "D007" from ("D", 7, 3), without Foundation's slower String(format:).
+func padded(_ prefix: String, _ number: Int, _ width: Int) -> String {
+    let digits = String(number)
+    return prefix + String(repeating: "0", count: max(0, width - digits.count)) + digits
+}
+
 func benchConfiguration() -> Store.Configuration {
     var configuration = Store.Configuration()
     configuration.checkOnOpen = false
@@ -145,6 +162,7 @@ func benchConfiguration() -> Store.Configuration {
 
 struct StoreRun {
     var eventsPerSecond: Double
+    var cpuMicrosecondsPerEvent: Double = 0
     var statistics: WriterStatistics
     var latencies: [Double]
     var bytesOnDisk: Int64
@@ -157,6 +175,7 @@ func measureStore(at directory: URL, events: Int, writers: Int) async throws -> 
     let store = try Store(directory: directory, configuration: benchConfiguration())
     let ticket = Ticket()
     let started = Date()
+    let cpuBefore = cpuSeconds()
     let latencies = try await withThrowingTaskGroup(of: [Double].self) { group in
         for _ in 0..<writers {
             group.addTask {
@@ -174,12 +193,41 @@ func measureStore(at directory: URL, events: Int, writers: Int) async throws -> 
         return try await group.reduce(into: []) { $0 += $1 }
     }
     let seconds = Date().timeIntervalSince(started)
+    let cpu = cpuSeconds() - cpuBefore
     let statistics = store.writerStatistics
     await store.close()
     let bytes = fileSize(directory.appendingPathComponent(Store.fileName).path)
     return StoreRun(
-        eventsPerSecond: Double(events) / seconds, statistics: statistics,
+        eventsPerSecond: Double(events) / seconds,
+        cpuMicrosecondsPerEvent: cpu / Double(events) * 1e6, statistics: statistics,
         latencies: latencies, bytesOnDisk: bytes)
+}
+
+/// One writer whose every write carries `perWrite` events: the store at the
+/// peer's transaction size, which isolates the store's own overhead.
+func measureStoreBulk(at directory: URL, events: Int, perWrite: Int) async throws -> StoreRun {
+    try? FileManager.default.removeItem(at: directory)
+    let store = try Store(directory: directory, configuration: benchConfiguration())
+    let started = Date()
+    let cpuBefore = cpuSeconds()
+    var first = 0
+    while first < events {
+        let range = first..<min(events, first + perWrite)
+        try await store.write { transaction in
+            for index in range {
+                try ingest(index, into: transaction)
+            }
+        }
+        first += perWrite
+    }
+    let seconds = Date().timeIntervalSince(started)
+    let cpu = cpuSeconds() - cpuBefore
+    let statistics = store.writerStatistics
+    await store.close()
+    return StoreRun(
+        eventsPerSecond: Double(events) / seconds,
+        cpuMicrosecondsPerEvent: cpu / Double(events) * 1e6, statistics: statistics,
+        latencies: [], bytesOnDisk: fileSize(directory.appendingPathComponent(Store.fileName).path))
 }
 
 /// One intake stream that queues writes without waiting for each, keeping at
@@ -208,13 +256,18 @@ func measurePipelined(at directory: URL, events: Int, window: Int) async throws 
         bytesOnDisk: fileSize(directory.appendingPathComponent(Store.fileName).path))
 }
 
-/// The C peer on a copy of an empty store file; returns events per second.
-func measurePeer(peer: String, template: URL, at directory: URL, events: Int) throws -> Double {
+/// The C peer on a copy of an empty store file; returns events per second
+/// and CPU microseconds per event.
+func measurePeer(peer: String, template: URL, at directory: URL, events: Int) throws
+    -> (rate: Double, cpuMicroseconds: Double)
+{
     try? FileManager.default.removeItem(at: directory)
     try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
     let database = directory.appendingPathComponent(Store.fileName)
     try FileManager.default.copyItem(at: template, to: database)
+    let cpuBefore = cpuSeconds(children: true)
     let line = runCommand(peer, [database.path, "\(events)", "1000", "\(payload.count)"])
+    let cpu = cpuSeconds(children: true) - cpuBefore
     guard let field = line.split(separator: " ").first(where: {
         $0.hasPrefix("events_per_second=")
     }), let rate = Double(field.dropFirst("events_per_second=".count).trimmingCharacters(
@@ -223,7 +276,7 @@ func measurePeer(peer: String, template: URL, at directory: URL, events: Int) th
         print("StoreBench: cannot read the peer's output: \(line)")
         exit(1)
     }
-    return rate
+    return (rate, cpu / Double(events) * 1e6)
 }
 
 // MARK: Monthly statistics over a large file
@@ -245,13 +298,13 @@ func loadStatistics(at directory: URL, events: Int) async throws -> Double {
                     try await store.write { transaction in
                         var deltas: [String: [Month: Int64]] = [:]
                         for index in range {
-                            let department = String(format: "D%03d", index % 200)
+                            let department = padded("D", index % 200, 3)
                             let month = statisticsMonth(index, of: events)
                             _ = try transaction.insertEvent(
                                 EventRecord(
                                     department: department,
-                                    caseID: String(format: "C%09d", index / 1600),
-                                    eventID: String(format: "E%012d", index), kind: 1,
+                                    caseID: padded("C", index / 1600, 9),
+                                    eventID: padded("E", index, 12), kind: 1,
                                     occurredAt: baseInstant + Int64(index),
                                     reportedAt: baseInstant + Int64(index),
                                     originRegion: "330101", payload: small))
@@ -366,46 +419,62 @@ let template = templateDirectory.appendingPathComponent(Store.fileName)
 
 print("StoreBench: \(options.events) events per run, \(options.runs) runs, payload \(payload.count) B")
 print("")
-print("1. Durable events/s, store (256 concurrent writers, one event per write) vs C peer")
-print("   (1,000 events per transaction), same rows, WAL + synchronous=FULL, alternating runs")
+print("1. Durable events/s: the store vs the C peer, same rows, same transaction size")
+print("   (1,000 events per transaction; store: one write of 1,000 events), WAL +")
+print("   synchronous=FULL, runs alternating")
 var storeRates: [Double] = []
 var peerRates: [Double] = []
-var lastRun: StoreRun?
+var storeCPU: [Double] = []
+var peerCPU: [Double] = []
 for run in 1...options.runs {
-    let peerRate = try measurePeer(
+    let peerResult = try measurePeer(
         peer: peer, template: template, at: work.appendingPathComponent("peer"),
         events: options.events)
-    let storeRun = try await measureStore(
-        at: work.appendingPathComponent("store"), events: options.events, writers: 256)
-    peerRates.append(peerRate)
+    let storeRun = try await measureStoreBulk(
+        at: work.appendingPathComponent("store"), events: options.events, perWrite: 1000)
+    peerRates.append(peerResult.rate)
+    peerCPU.append(peerResult.cpuMicroseconds)
     storeRates.append(storeRun.eventsPerSecond)
-    lastRun = storeRun
+    storeCPU.append(storeRun.cpuMicrosecondsPerEvent)
     print(
         "   run \(run): store \(formatted(storeRun.eventsPerSecond)) ev/s "
-            + "(avg batch \(formatted(storeRun.statistics.averageBatch, decimals: 1))), "
-            + "peer \(formatted(peerRate)) ev/s")
+            + "(\(formatted(storeRun.cpuMicrosecondsPerEvent, decimals: 1)) CPU us/ev), "
+            + "peer \(formatted(peerResult.rate)) ev/s "
+            + "(\(formatted(peerResult.cpuMicroseconds, decimals: 1)) CPU us/ev)")
 }
 let storeMedian = median(storeRates)
 let peerMedian = median(peerRates)
 print(
     "   median: store \(formatted(storeMedian)) ev/s, peer \(formatted(peerMedian)) ev/s, "
         + "ratio store/peer \(formatted(storeMedian / peerMedian, decimals: 2))")
+print(
+    "   CPU per event, median: store \(formatted(median(storeCPU), decimals: 1)) us, "
+        + "peer \(formatted(median(peerCPU), decimals: 1)) us, "
+        + "ratio peer/store \(formatted(median(peerCPU) / median(storeCPU), decimals: 2))")
+var load = [Double](repeating: 0, count: 3)
+if getloadavg(&load, 3) == 3 {
+    print("   machine load average (1 min) at the end: \(formatted(load[0], decimals: 1))")
+}
 
 print("")
 print("2. Group commit under concurrency (one event per write)")
-print("   writers | events | events/s | commits | avg batch | max batch | p50 ms | p99 ms")
+print(
+    "   writers | events | events/s | CPU us/ev | commits | avg batch | max batch | p50 ms "
+        + "| p99 ms")
+var lastRun: StoreRun?
 for writers in [1, 16, 256] {
     let events = writers == 1 ? min(options.events, 3000) : options.events
     let result = try await measureStore(
         at: work.appendingPathComponent("sweep"), events: events, writers: writers)
     let columns = [
         String(writers), String(events), formatted(result.eventsPerSecond),
-        String(result.statistics.commits), formatted(result.statistics.averageBatch, decimals: 1),
+        formatted(result.cpuMicrosecondsPerEvent, decimals: 1), String(result.statistics.commits), formatted(result.statistics.averageBatch, decimals: 1),
         String(result.statistics.largestBatch),
         formatted(percentile(result.latencies, 0.5), decimals: 2),
         formatted(percentile(result.latencies, 0.99), decimals: 2),
     ]
     print("   " + columns.joined(separator: " | "))
+    if writers == 256 { lastRun = result }
 }
 let pipelined = try await measurePipelined(
     at: work.appendingPathComponent("pipelined"), events: options.events, window: 1024)

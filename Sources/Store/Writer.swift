@@ -15,7 +15,7 @@ struct WriteItem: Sendable {
 /// batch of queued items.
 ///
 /// Invariants: the write connection is used only by the writer thread once
-/// it has started; `queue`, `reserved`, `slotWaiters`, `closing`,
+/// it has started; `queue`, `reserved`, `slotWaiters`, `closing`, `writerIsWaiting`,
 /// `observer` and `statistics` are read and written only while holding
 /// `condition`. Those two make the `@unchecked Sendable` safe.
 final class Writer: @unchecked Sendable {
@@ -28,6 +28,9 @@ final class Writer: @unchecked Sendable {
     private var reserved = 0
     private var slotWaiters: [CheckedContinuation<Void, any Error>] = []
     private var closing = false
+    /// True while the writer thread sleeps on `condition`: only then does an
+    /// enqueue need to wake it (a signal is a system call).
+    private var writerIsWaiting = false
     private var observer: (@Sendable ([AlertLogEntry]) -> Void)?
     private var finished: CheckedContinuation<Void, Never>?
     private var hasFinished = false
@@ -93,7 +96,9 @@ final class Writer: @unchecked Sendable {
             return
         }
         queue.append(item)
-        condition.signal()
+        if writerIsWaiting {
+            condition.signal()
+        }
         condition.unlock()
     }
 
@@ -140,7 +145,9 @@ final class Writer: @unchecked Sendable {
     private func nextBatch() -> ([WriteItem], (@Sendable ([AlertLogEntry]) -> Void)?)? {
         condition.lock()
         while queue.isEmpty && !(closing && reserved == 0) {
+            writerIsWaiting = true
             condition.wait()
+            writerIsWaiting = false
         }
         if queue.isEmpty {
             condition.unlock()
