@@ -6,14 +6,14 @@
 //
 // Modules depend downward only:
 //
-//   monitord, monctl
-//     Server ─────────────┐        ClientKit
-//       Store  Interchange│          │
-//        Engine    Services ◄────────┘
-//                  Messages  Transport
-//                  CProtos   CNGHTTP2
+//   monitord                 monctl
+//     Server                   ClientKit
+//       Store   Interchange      Services
+//               Engine  Messages   Transport
+//                       CProtos    CNGHTTP2
 //
-// The engine knows nothing of sockets or SQL; the transport nothing of cases.
+// The engine knows nothing of sockets or SQL; the transport nothing of
+// cases; the store keeps records without interpreting them.
 
 import PackageDescription
 

@@ -1,1 +1,78 @@
-print("monitord")
+// monitord: the supervision server's executable. It reads the configuration,
+// starts the server on its store, and turns signals into a graceful stop
+// (SIGTERM, SIGINT) or a reload of the reloadable settings (SIGHUP).
+
+import Dispatch
+import Foundation
+import Server
+import Synchronization
+
+let environment = ProcessInfo.processInfo.environment
+let arguments = Array(CommandLine.arguments.dropFirst())
+
+@Sendable func readFile(_ path: String) throws -> String {
+    try String(contentsOfFile: path, encoding: .utf8)
+}
+
+func fail(_ text: String, status: Int32) -> Never {
+    FileHandle.standardError.write(Data("monitord: \(text)\n".utf8))
+    exit(status)
+}
+
+let configuration: Configuration
+do {
+    configuration = try Configuration.load(
+        arguments: arguments, environment: environment, readFile: readFile)
+} catch ConfigurationRequest.help {
+    FileHandle.standardOutput.write(Data(Configuration.help.utf8))
+    exit(0)
+} catch {
+    fail("\(error)", status: 64)
+}
+
+let logger = Logger(component: "monitord", level: configuration.logLevel)
+let running = Mutex<MonitorServer?>(nil)
+let stopped = DispatchSemaphore(value: 0)
+
+// Signals are taken from their default actions and handled on a queue.
+for number in [SIGTERM, SIGINT, SIGHUP] { signal(number, SIG_IGN) }
+let signalQueue = DispatchQueue(label: "signals")
+let stopSources = [SIGTERM, SIGINT].map { number in
+    let source = DispatchSource.makeSignalSource(signal: number, queue: signalQueue)
+    source.setEventHandler {
+        guard let server = running.withLock({ $0 }) else { exit(0) }
+        Task.detached {
+            await server.shutdown()
+            stopped.signal()
+        }
+    }
+    source.resume()
+    return source
+}
+let reloadSource = DispatchSource.makeSignalSource(signal: SIGHUP, queue: signalQueue)
+reloadSource.setEventHandler {
+    do {
+        let fresh = try Configuration.load(
+            arguments: arguments, environment: environment, readFile: readFile)
+        running.withLock { $0 }?.reload(fresh)
+    } catch {
+        logger.error("reload refused; the running settings stay", ["error": error])
+    }
+}
+reloadSource.resume()
+
+Task.detached {
+    do {
+        let server = try await MonitorServer.start(configuration: configuration, logger: logger)
+        running.withLock { $0 = server }
+        // The line scripts and tests wait for: the port actually bound.
+        FileHandle.standardOutput.write(
+            Data("monitord listening on \(configuration.listen.host):\(server.port)\n".utf8))
+    } catch {
+        fail("\(error)", status: 70)
+    }
+}
+
+stopped.wait()
+withExtendedLifetime((stopSources, reloadSource)) {}
+exit(0)
