@@ -63,7 +63,10 @@ reloadSource.resume()
 
 Task.detached {
     do {
-        let server = try await MonitorServer.start(configuration: configuration, logger: logger)
+        let clock: any ServerClock = configuration.demo
+            ? try MonitorServer.demoClock(speed: configuration.demoSpeed) : SystemClock()
+        let server = try await MonitorServer.start(
+            configuration: configuration, clock: clock, logger: logger)
         running.withLock { $0 = server }
         // The line scripts and tests wait for: the port actually bound.
         FileHandle.standardOutput.write(
