@@ -146,22 +146,26 @@ def main():
         values = results[name][key]
         return statistics.median(values) if values else float("nan")
 
-    print(f"Medians of {args.runs} runs; ratios are ours (or the peer) / C++ gRPC.\n")
+    def ratio(name, key):
+        # The ratio is taken within each run (same machine state), then the median.
+        pairs = zip(results[name][key], results["cpp"][key])
+        return statistics.median(mine / theirs for mine, theirs in pairs)
+
+    print(f"Medians of {args.runs} runs. Ratios are to C++ gRPC, taken within each run, "
+          "then the median.\n")
     print("| server | unary calls/s | ratio | p50 ms | p99 ms | peak RSS MiB | ratio |")
     print("|---|---|---|---|---|---|---|")
     for name in servers:
-        rate, rss = median(name, "rate"), median(name, "rss")
-        print(f"| {name} | {rate:.0f} | {rate / median('cpp', 'rate'):.2f} | "
-              f"{median(name, 'p50'):.2f} | {median(name, 'p99'):.2f} | {rss:.1f} | "
-              f"{rss / median('cpp', 'rss'):.2f} |")
+        print(f"| {name} | {median(name, 'rate'):.0f} | {ratio(name, 'rate'):.2f} | "
+              f"{median(name, 'p50'):.2f} | {median(name, 'p99'):.2f} | "
+              f"{median(name, 'rss'):.1f} | {ratio(name, 'rss'):.2f} |")
     print()
     print("| server | bidi stream messages/s | ratio | RSS with "
-          f"{args.connections} idle connections, MiB |")
-    print("|---|---|---|---|")
+          f"{args.connections} idle connections, MiB | ratio |")
+    print("|---|---|---|---|---|")
     for name in ("ours", "cpp"):
-        rate = median(name, "stream")
-        print(f"| {name} | {rate:.0f} | {rate / median('cpp', 'stream'):.2f} | "
-              f"{median(name, 'idle'):.1f} |")
+        print(f"| {name} | {median(name, 'stream'):.0f} | {ratio(name, 'stream'):.2f} | "
+              f"{median(name, 'idle'):.1f} | {ratio(name, 'idle'):.2f} |")
 
 
 if __name__ == "__main__":

@@ -444,15 +444,13 @@ final class CallChannel: Sendable {
     }
 
     /// Bytes the loop must still hand back to the connection's window when the
-    /// stream closes; the call accepts no more afterwards.
+    /// stream closes. Nothing is delivered after the close, so nothing is owed again;
+    /// how the reader's side ends is up to the caller (`complete` or `fail`).
     func takeOwedAtClose() -> Int {
         state.withLock { state in
             let owed = state.owedBytes + state.consumeRequested
             state.owedBytes = 0
             state.consumeRequested = 0
-            if state.failure == nil && state.inboundEnd == nil {
-                state.inboundEnd = .finished
-            }
             return owed
         }
     }

@@ -14,7 +14,8 @@ final class PythonPeer: @unchecked Sendable {
         var lines: [String] = []
         var ended = false
         var partial = Data()
-        var waiters: [(matches: (String) -> Bool, continuation: CheckedContinuation<String?, Never>)] = []
+        var waiters:
+            [(matches: (String) -> Bool, continuation: CheckedContinuation<String?, Never>)] = []
     }
 
     private let process = Process()
