@@ -189,6 +189,7 @@ public struct Configuration: Sendable, Equatable {
             monitord: the approval supervision server.
 
             Usage: monitord [options]
+                   monitord backup|restore|check ...   (see monitord backup --help)
 
             Starts the gRPC server on its embedded SQLite store in the data directory,
             creating the store on first start. Flags win over MONITOR_* environment
