@@ -351,7 +351,7 @@ func measureStatistics(at directory: URL, events: Int) async throws
     var samples: [(String, Int)] = []
     for _ in 0..<200 {
         samples.append(
-            (String(format: "D%03d", Int.random(in: 0..<200, using: &generator)),
+            (padded("D", Int.random(in: 0..<200, using: &generator), 3),
                 Int.random(in: 0..<24, using: &generator)))
     }
     var counted: [Int64] = []
@@ -417,7 +417,9 @@ let templateStore = try Store(directory: templateDirectory, configuration: bench
 await templateStore.close()
 let template = templateDirectory.appendingPathComponent(Store.fileName)
 
-print("StoreBench: \(options.events) events per run, \(options.runs) runs, payload \(payload.count) B")
+print(
+    "StoreBench: \(options.events) events per run, \(options.runs) runs, "
+        + "payload \(payload.count) B")
 print("")
 print("1. Durable events/s: the store vs the C peer, same rows, same transaction size")
 print("   (1,000 events per transaction; store: one write of 1,000 events), WAL +")
@@ -468,7 +470,8 @@ for writers in [1, 16, 256] {
         at: work.appendingPathComponent("sweep"), events: events, writers: writers)
     let columns = [
         String(writers), String(events), formatted(result.eventsPerSecond),
-        formatted(result.cpuMicrosecondsPerEvent, decimals: 1), String(result.statistics.commits), formatted(result.statistics.averageBatch, decimals: 1),
+        formatted(result.cpuMicrosecondsPerEvent, decimals: 1),
+        String(result.statistics.commits), formatted(result.statistics.averageBatch, decimals: 1),
         String(result.statistics.largestBatch),
         formatted(percentile(result.latencies, 0.5), decimals: 2),
         formatted(percentile(result.latencies, 0.99), decimals: 2),

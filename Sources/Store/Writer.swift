@@ -15,9 +15,9 @@ struct WriteItem: Sendable {
 /// batch of queued items.
 ///
 /// Invariants: the write connection is used only by the writer thread once
-/// it has started; `queue`, `reserved`, `slotWaiters`, `closing`, `writerIsWaiting`,
-/// `observer` and `statistics` are read and written only while holding
-/// `condition`. Those two make the `@unchecked Sendable` safe.
+/// it has started; `queue`, `reserved`, `slotWaiters`, `closing`,
+/// `writerIsWaiting`, `observer` and `statistics` are read and written only
+/// while holding `condition`. Those two make the `@unchecked Sendable` safe.
 final class Writer: @unchecked Sendable {
     private let connection: Connection
     private let condition = NSCondition()

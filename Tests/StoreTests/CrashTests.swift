@@ -81,7 +81,9 @@ final class ProbeProcess: Sendable {
             var collected = Data()
             var buffer = [UInt8](repeating: 0, count: 65536)
             while true {
-                let count = buffer.withUnsafeMutableBytes { read(readEnd, $0.baseAddress, $0.count) }
+                let count = buffer.withUnsafeMutableBytes {
+                    read(readEnd, $0.baseAddress, $0.count)
+                }
                 if count > 0 {
                     collected.append(contentsOf: buffer[0..<count])
                 } else if count == 0 || errno != EINTR {

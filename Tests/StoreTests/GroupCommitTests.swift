@@ -47,8 +47,8 @@ struct GroupCommitTests {
             let held = try await gate.close(store)
             var pending: [PendingWrite<EventInsertion>] = []
             for index in 0..<100 {
-                pending.append(
-                    try await store.submit { try $0.insertEvent(sampleEvent(eventID: "E\(index)")) })
+                let event = sampleEvent(eventID: "E\(index)")
+                pending.append(try await store.submit { try $0.insertEvent(event) })
             }
             gate.open()
             try await held.value
@@ -105,8 +105,8 @@ struct GroupCommitTests {
             let held = try await gate.close(store)
             var pending: [PendingWrite<EventInsertion>] = []
             for index in 0..<5 {
-                pending.append(
-                    try await store.submit { try $0.insertEvent(sampleEvent(eventID: "E\(index)")) })
+                let event = sampleEvent(eventID: "E\(index)")
+                pending.append(try await store.submit { try $0.insertEvent(event) })
             }
             // A log entry for an alert that does not exist, with the foreign
             // key check deferred: each savepoint is released, COMMIT refuses.
@@ -240,7 +240,8 @@ struct GroupCommitTests {
     @Test("after close, writes and reads are refused")
     func closedStore() async throws {
         let directory = TemporaryDirectory()
-        let store = try Store(directory: directory.child("data"), configuration: testConfiguration())
+        let store = try Store(
+            directory: directory.child("data"), configuration: testConfiguration())
         _ = try await store.write { try $0.insertEvent(sampleEvent(eventID: "E1")) }
         await store.close()
         await #expect(throws: StoreError.closed) {
