@@ -399,6 +399,8 @@ func measureStatistics(at directory: URL, events: Int) async throws
 // MARK: Main
 
 let options = parseOptions()
+// Line-buffered even into a file, so a long run shows its progress.
+setvbuf(stdout, nil, _IOLBF, 0)
 let work =
     options.directory
     ?? FileManager.default.temporaryDirectory.appendingPathComponent(
