@@ -161,8 +161,9 @@ struct CrashTests {
                 #expect(report.isHealthy, "run \(run): \(report.problems)")
             }
         }
-        // The kills must have hit a probe that was writing, most of the time.
-        #expect(killsWithWritesInFlight >= 18)
+        // Most kills must hit a probe that was writing (a busy machine may delay
+        // a few probes past their kill moment before their first write).
+        #expect(killsWithWritesInFlight >= 12)
     }
 
     /// Checks the reopened store against what the probe acknowledged.
