@@ -237,6 +237,32 @@ struct GroupCommitTests {
         }
     }
 
+    @Test("a lock held by another process past the busy timeout is reported as busy")
+    func busy() async throws {
+        let directory = TemporaryDirectory()
+        var configuration = testConfiguration()
+        configuration.busyTimeoutMilliseconds = 50
+        try await withStore(at: directory.child("data"), configuration: configuration) { store in
+            _ = try await store.write { try $0.insertEvent(sampleEvent(eventID: "E1")) }
+            let intruder = try Connection(path: store.path)
+            try intruder.execute("BEGIN IMMEDIATE")
+            do {
+                _ = try await store.write { try $0.insertEvent(sampleEvent(eventID: "E2")) }
+                Issue.record("a write went through another connection's lock")
+            } catch let error as StoreError {
+                guard case .busy = error else {
+                    Issue.record("expected busy, got \(error)")
+                    return
+                }
+                #expect(error.description.contains("locked"))
+            }
+            try intruder.execute("ROLLBACK")
+            intruder.close()
+            let later = try await store.write { try $0.insertEvent(sampleEvent(eventID: "E2")) }
+            #expect(later == .accepted(sequence: 2))
+        }
+    }
+
     @Test("after close, writes and reads are refused")
     func closedStore() async throws {
         let directory = TemporaryDirectory()
