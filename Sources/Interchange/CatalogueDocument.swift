@@ -105,7 +105,9 @@ public struct CatalogueDocument: Hashable, Sendable {
         object.append("departments", .array(departments.map { $0.jsonValue() }))
         object.append("items", .array(items.map { $0.jsonValue() }))
         if let ruleSettings { object.append("ruleSettings", ruleSettings.jsonValue()) }
-        if !calendars.isEmpty { object.append("calendars", .array(calendars.map { $0.jsonValue() })) }
+        if !calendars.isEmpty {
+            object.append("calendars", .array(calendars.map { $0.jsonValue() }))
+        }
         return .object(object)
     }
 
