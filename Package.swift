@@ -89,6 +89,9 @@ let package = Package(
         .testTarget(name: "EngineTests", dependencies: ["Engine", "Interchange", "Messages"]),
         .testTarget(name: "StoreTests", dependencies: ["Store", "Engine"]),
         .testTarget(
+            name: "InterchangeTests", dependencies: ["Interchange", "Messages", "Engine"],
+            resources: [.copy("Fixtures")]),
+        .testTarget(
             name: "ServerTests",
             dependencies: ["Server", "ClientKit", "Messages", "Services", "Transport"]),
         .testTarget(name: "ClientKitTests", dependencies: ["ClientKit", "Server"]),
