@@ -52,16 +52,23 @@ public struct EventLog: Sendable {
     /// The problems of the lines that could not, in the order of the lines.
     public var errors: [LineError]
 
-    /// Reads a log's text.
+    /// Reads a log's text. Lines end with LF or CR LF; a byte order mark
+    /// at the start is skipped.
     public init(jsonLines text: String) {
         entries = []
         errors = []
         var number = 0
-        for rawLine in text.split(separator: "\n", omittingEmptySubsequences: false) {
+        // Split the bytes, not the characters: CR LF is one character.
+        var bytes = Substring(text).utf8[...]
+        if bytes.starts(with: [0xEF, 0xBB, 0xBF]) { bytes = bytes.dropFirst(3) }
+        for rawLine in bytes.split(separator: UInt8(ascii: "\n"), omittingEmptySubsequences: false)
+        {
             number += 1
-            let line = rawLine.last == "\r" ? rawLine.dropLast() : rawLine
-            if line.allSatisfy({ $0 == " " || $0 == "\t" }) { continue }
-            switch EventLog.read(String(line)) {
+            let line = rawLine.last == UInt8(ascii: "\r") ? rawLine.dropLast() : rawLine
+            if line.allSatisfy({ $0 == UInt8(ascii: " ") || $0 == UInt8(ascii: "\t") }) {
+                continue
+            }
+            switch EventLog.read(String(decoding: line, as: UTF8.self)) {
             case .success(let recorded):
                 entries.append(Entry(line: number, recorded: recorded))
             case .failure(let error):

@@ -150,6 +150,19 @@ struct SimulationTests {
             ])
     }
 
+    /// A file written with CR LF line ends and a byte order mark reads the
+    /// same, line numbers included.
+    @Test func windowsLineEndsAndAByteOrderMark() throws {
+        let expected = try simulate()
+        let text = "\u{FEFF}" + fixture("events.jsonl").replacingOccurrences(of: "\n", with: "\r\n")
+        let report = try simulate(text)
+        #expect(report.alerts == expected.alerts)
+        #expect(report.errors == expected.errors)
+
+        let catalogue = "\u{FEFF}" + fixture("catalogue.json")
+        #expect(try CatalogueDocument(jsonString: catalogue).items.count == 4)
+    }
+
     /// The same events in any order of lines give the same alerts.
     @Test func theResultDoesNotDependOnTheOrderOfLines() throws {
         let expected = try simulate(cases: true)
