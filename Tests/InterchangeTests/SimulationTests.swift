@@ -255,3 +255,21 @@ struct SeededGenerator: RandomNumberGenerator {
         return z ^ (z >> 31)
     }
 }
+
+/// The event log examples of docs/interface.md read without a problem.
+@Suite struct InterfaceDocumentEventLogTests {
+    @Test func everyEventLogExampleReads() throws {
+        let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
+            .deletingLastPathComponent().deletingLastPathComponent()
+        let text = try String(
+            contentsOf: root.appendingPathComponent("docs/interface.md"), encoding: .utf8)
+        let blocks = text.components(separatedBy: "```jsonl\n").dropFirst()
+            .map { $0.components(separatedBy: "```")[0] }
+        #expect(!blocks.isEmpty)
+        for block in blocks {
+            let log = EventLog(jsonLines: block)
+            #expect(log.errors == [])
+            #expect(!log.entries.isEmpty)
+        }
+    }
+}
