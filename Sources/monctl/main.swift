@@ -53,7 +53,8 @@ func runMonctl(_ words: [String], environment: [String: String]) async -> Int32 
 /// Prints a failure on standard error; a usage error with the usage line.
 func report(_ failure: Failure, path: [Command], output: Output) {
     output.note("monctl: error: " + failure.message)
-    guard failure.status == .usage, let names = failure.commandPath else { return }
+    guard failure.status == .usage else { return }
+    let names = failure.commandPath ?? path.dropFirst().map(\.name)
     // The command the error is about: the deepest one the names reach.
     var commands = [CommandTree.root]
     for name in names {

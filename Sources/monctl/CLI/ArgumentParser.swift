@@ -146,8 +146,7 @@ struct ArgumentParser {
             let where_ = line.path.count > 1 ? " of \(commandName(line))" : ""
             throw .usage(
                 "\(word) is not an option\(where_)"
-                    + didYouMean(name, among: known, prefix: "--")
-                    + "; see \(commandName(line)) --help",
+                    + didYouMean(name, among: known, prefix: "--"),
                 path: line.names)
         }
         name = option.name
@@ -187,10 +186,15 @@ struct ArgumentParser {
         let arguments = command.arguments
         let required = arguments.filter { !$0.isOptional }
         if line.positionals.count < required.count {
-            let missing = required[line.positionals.count...]
-            let names = missing.map { "<\($0.name)> (\(lowercasedFirst($0.help)))" }
+            let missing = Array(required[line.positionals.count...])
+            if missing.count == 1 {
+                throw .usage(
+                    "missing <\(missing[0].name)>: \(lowercasedFirst(missing[0].help))",
+                    path: line.names)
+            }
             throw .usage(
-                "missing " + listing(names, conjunction: "and"), path: line.names)
+                "missing " + listing(missing.map { "<\($0.name)>" }, conjunction: "and"),
+                path: line.names)
         }
         if !(arguments.last?.isVariadic ?? false) && line.positionals.count > arguments.count {
             let extra = line.positionals[arguments.count...]

@@ -49,11 +49,11 @@ struct Failure: Error, Sendable, CustomStringConvertible {
     /// The message, without the `monctl:` prefix.
     var message: String
     /// For usage errors, the command path whose usage to show
-    /// (`["case", "accept"]`).
+    /// (`["case", "accept"]`); nil for the command being run.
     var commandPath: [String]? = nil
 
     /// A usage error about the command at `path`.
-    static func usage(_ message: String, path: [String] = []) -> Failure {
+    static func usage(_ message: String, path: [String]? = nil) -> Failure {
         Failure(status: .usage, message: message, commandPath: path)
     }
 
@@ -93,8 +93,12 @@ func quote(_ text: String) -> String {
 func suggestions(for word: String, among candidates: [String]) -> [String] {
     let limit = max(2, word.count / 3)
     let scored = candidates.map { ($0, editDistance(word, $0)) }.filter { $0.1 <= limit }
-    let best = scored.map(\.1).min()
-    return scored.filter { $0.1 == best }.map(\.0)
+    if let best = scored.map(\.1).min() {
+        return scored.filter { $0.1 == best }.map(\.0)
+    }
+    // A shortened name ("promised" for "promised_limit_days").
+    guard word.count >= 3 else { return [] }
+    return candidates.filter { $0.lowercased().hasPrefix(word.lowercased()) }
 }
 
 /// " (did you mean X?)" or "" when nothing is close.

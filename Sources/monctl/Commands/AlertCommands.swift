@@ -114,7 +114,8 @@ enum AlertCommands {
             run: { invocation in
                 let view = try await invocation.withConnection {
                     try await $0.call(
-                        AlertService.getAlert, GetAlertRequest(alertID: invocation.argument("alert")))
+                        AlertService.getAlert,
+                        GetAlertRequest(alertID: invocation.argument("alert")))
                 }
                 if invocation.json { return invocation.output.json(view) }
                 invocation.output.write(render(view, invocation.output))

@@ -81,7 +81,7 @@ enum CaseQueryCommands {
             for deadline in view.deadlines {
                 table.append(
                     Choices.deadline.shortName(deadline.kind), deadline.subject,
-                    deadline.limitDays == 0 && deadline.kind == .step ? "" : "\(deadline.limitDays)",
+                    limit(deadline),
                     deadline.paused ? "held" : (deadline.dueDate.isEmpty
                         ? Format.deadline(deadline.dueAt) : deadline.dueDate + " 24:00"),
                     deadlineState(deadline, now: Timestamp(Date())))
@@ -121,6 +121,13 @@ enum CaseQueryCommands {
                 + "--case \(summary.caseID)\n"
         }
         return out
+    }
+
+    /// The limit in days; a 0 is shown only where it means something (an
+    /// immediate item's promised or legal limit).
+    private static func limit(_ deadline: Deadline) -> String {
+        let meaningful = deadline.kind == .promised || deadline.kind == .legal
+        return deadline.limitDays > 0 || meaningful ? "\(deadline.limitDays)" : ""
     }
 
     private static func deadlineState(_ deadline: Deadline, now: Timestamp) -> String {

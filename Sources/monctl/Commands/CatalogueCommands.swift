@@ -37,7 +37,11 @@ enum CatalogueCommands {
                 empty cell leaves the field out, so its default applies.
                 CSV of departments: code, name, region_code, and optionally retired.
                 """,
-            arguments: [Argument(name: "file", help: "A catalogue JSON file or a CSV file; - reads standard input.")],
+            arguments: [
+                Argument(
+                    name: "file",
+                    help: "A catalogue JSON file or a CSV file; - reads standard input.")
+            ],
             options: [
                 .value(
                     "format", "format",
@@ -52,7 +56,7 @@ enum CatalogueCommands {
             run: runImport)
     }
 
-    private static func readDocument(_ invocation: Invocation) throws -> CatalogueDocument {
+    private static func readDocument(_ invocation: Invocation) throws -> CatalogueFile {
         let path = invocation.argument("file")
         let format = invocation.option("format")?.lowercased()
             ?? (path.lowercased().hasSuffix(".csv") ? "csv" : "json")
@@ -65,7 +69,7 @@ enum CatalogueCommands {
                 from: String(decoding: bytes, as: UTF8.self), name: path)
         }
         do {
-            return try CatalogueDocument(jsonUTF8: bytes)
+            return CatalogueFile(document: try CatalogueDocument(jsonUTF8: bytes), name: path)
         } catch {
             throw Failure.input(problemLines(error, file: path))
         }
@@ -80,7 +84,8 @@ enum CatalogueCommands {
 
     private static func runImport(_ invocation: Invocation) async throws {
         let path = invocation.argument("file")
-        let document = try readDocument(invocation)
+        let file = try readDocument(invocation)
+        let document = file.document
         let output = invocation.output
         let changes = try await invocation.withConnection { connection -> [CatalogueChange] in
             // Checked as the server will see it: the file's departments laid
@@ -96,8 +101,7 @@ enum CatalogueCommands {
                 _ = try check.catalogue()
                 _ = try document.calendar(over: nil)
             } catch {
-                throw Failure.input(
-                    problemLines(error, file: path) + "\nnothing was imported")
+                throw Failure.input(file.describe(error) + "\nnothing was imported")
             }
 
             var changes: [CatalogueChange] = []
@@ -333,7 +337,8 @@ enum CatalogueCommands {
         details.add(
             "promised limit (承诺时限)",
             item.promisedLimitDays.map(Format.workingDays) ?? "the legal limit")
-        details.add("intake limit", item.intakeLimitDays.map(Format.workingDays) ?? "5 working days")
+        details.add(
+            "intake limit", item.intakeLimitDays.map(Format.workingDays) ?? "5 working days")
         let defaultExtension = item.kind == .licensing ? 10 : 0
         details.add(
             "legal extension",
@@ -391,7 +396,10 @@ enum CatalogueCommands {
                         The file is one RuleSettings object in proto3 JSON; a setting left \
                         out falls back to its built-in default. Open cases are recomputed.
                         """,
-                    arguments: [Argument(name: "file", help: "A RuleSettings JSON file; - reads standard input.")],
+                    arguments: [
+                        Argument(
+                            name: "file", help: "A RuleSettings JSON file; - reads standard input.")
+                    ],
                     examples: [
                         "echo '{\"lateReportingHours\": 48}' | monctl rules set -",
                         "monctl rules set rules.json",
@@ -417,26 +425,32 @@ enum CatalogueCommands {
 
     private static func render(_ settings: RuleSettings) -> String {
         func value(_ number: UInt32?, _ fallback: UInt32, _ unit: String) -> String {
-            guard let number else { return "\(fallback) \(unit) (default)" }
-            return "\(number) \(unit)"
+            let shown = number ?? fallback
+            let words = unit == "hours"
+                ? (shown == 1 ? "1 hour" : "\(shown) hours") : Format.workingDays(shown)
+            return number == nil ? words + " (default)" : words
         }
         var details = Details()
         let days = "working days"
         details.add("case warning", value(settings.caseWarningDays, 2, days) + " before promised")
-        details.add("procedure warning", value(settings.procedureWarningDays, 2, days) + " before end")
+        details.add(
+            "procedure warning", value(settings.procedureWarningDays, 2, days) + " before end")
         details.add("procedure red", value(settings.procedureRedDaysOver, 1, days) + " over")
         details.add("delivery limit", value(settings.deliveryLimitDays, 10, days))
         details.add("late reporting", value(settings.lateReportingHours, 24, "hours"))
         details.add("complaint accept", value(settings.complaintAcceptDays, 5, days))
         details.add("complaint conclude", value(settings.complaintConcludeDays, 15, days))
-        details.add("complaint warning", value(settings.complaintWarningDays, 2, days) + " before due")
+        details.add(
+            "complaint warning", value(settings.complaintWarningDays, 2, days) + " before due")
         details.add("complaint yellow", value(settings.complaintYellowDaysOver, 1, days) + " over")
         details.add("complaint red", value(settings.complaintRedDaysOver, 2, days) + " over")
         details.add("feedback due", value(settings.feedbackDueDays, 3, days))
         let switches = settings.switches.map {
             Choices.rule.shortName($0.rule) + ($0.enabled ? " on" : " off")
         }
-        details.add("rule switches", switches.isEmpty ? "every rule on" : switches.joined(separator: ", "))
+        details.add(
+            "rule switches",
+            switches.isEmpty ? "every rule on" : switches.joined(separator: ", "))
         return details.render()
     }
 
@@ -472,11 +486,14 @@ enum CatalogueCommands {
                 The file holds one Calendar object in proto3 JSON, an array of them, or an \
                 object with a calendars array (as in a catalogue file). Dates are YYYY-MM-DD.
                 """,
-            arguments: [Argument(name: "file", help: "A calendar JSON file; - reads standard input.")],
+            arguments: [
+                Argument(name: "file", help: "A calendar JSON file; - reads standard input.")
+            ],
             examples: [
                 "monctl calendar load calendar-2027.json",
-                "echo '{\"regionCode\": \"000000\", \"year\": 2027, \"holidays\": [\"2027-01-01\"], "
-                    + "\"source\": \"国办发明电〔2026〕X号\"}' | monctl calendar load -",
+                "echo '{\"regionCode\": \"000000\", \"year\": 2027, "
+                    + "\"holidays\": [\"2027-01-01\"], \"source\": \"国办发明电〔2026〕X号\"}' "
+                    + "| monctl calendar load -",
             ],
             run: runLoadCalendar)
     }
@@ -567,24 +584,19 @@ enum CatalogueCommands {
 
     /// Consecutive dates shown as ranges: `2026-10-01..2026-10-07`.
     static func dateRuns(_ dates: [String]) -> String {
-        let sorted = dates.sorted()
-        var runs: [String] = []
-        var start: String?
-        var previous: String?
-        for date in sorted {
-            if let last = previous, let lastDay = Timestamp(rfc3339: last + "T00:00:00Z"),
+        var runs: [(first: String, last: String)] = []
+        for date in dates.sorted() {
+            if let run = runs.last, let last = Timestamp(rfc3339: run.last + "T00:00:00Z"),
                 let day = Timestamp(rfc3339: date + "T00:00:00Z"),
-                day.seconds - lastDay.seconds == 86_400
+                day.seconds - last.seconds == 86_400
             {
-                previous = date
-                continue
+                runs[runs.count - 1].last = date
+            } else {
+                runs.append((date, date))
             }
-            if let start, let previous { runs.append(start == previous ? start : "\(start)..\(previous)") }
-            start = date
-            previous = date
         }
-        if let start, let previous { runs.append(start == previous ? start : "\(start)..\(previous)") }
-        return runs.joined(separator: ", ")
+        return runs.map { $0.first == $0.last ? $0.first : "\($0.first)..\($0.last)" }
+            .joined(separator: ", ")
     }
 
     static var listCalendars: Command {
@@ -631,7 +643,8 @@ enum CatalogueCommands {
                         guard !response.schemes.isEmpty else {
                             return noteEmpty(invocation, "no scoring schemes published")
                         }
-                        var table = Table("VERSION", "NAME", "FROM", "BASE", "YELLOW", "RED", "PUBLISHED")
+                        var table = Table(
+                            "VERSION", "NAME", "FROM", "BASE", "YELLOW", "RED", "PUBLISHED")
                         for scheme in response.schemes {
                             table.append(
                                 "\(scheme.version)", scheme.name, scheme.effectiveFrom,
@@ -643,7 +656,11 @@ enum CatalogueCommands {
                 Command(
                     name: "publish",
                     abstract: "Publish a new scoring scheme version from a JSON file.",
-                    arguments: [Argument(name: "file", help: "A ScoringScheme JSON file; - reads standard input.")],
+                    arguments: [
+                        Argument(
+                            name: "file",
+                            help: "A ScoringScheme JSON file; - reads standard input.")
+                    ],
                     examples: ["monctl schemes publish scheme-2027.json"],
                     run: { invocation in
                         let scheme = try readMessage(

@@ -21,7 +21,8 @@ extension Invocation {
         let all = flag("all")
         let limit: Int? = try integer("limit", in: 1...1_000_000)
         if all && limit != nil { throw usage("give --limit or --all, not both") }
-        return Paging(limit: all ? nil : (limit ?? defaultLimit), pageToken: option("page-token") ?? "")
+        return Paging(
+            limit: all ? nil : (limit ?? defaultLimit), pageToken: option("page-token") ?? "")
     }
 }
 

@@ -24,7 +24,8 @@ enum ReplayCommand {
                 line, and the summary goes to standard error.
                 """,
             arguments: [
-                Argument(name: "file", help: "A JSON Lines file of CaseEvents; - reads standard input.")
+                Argument(
+                    name: "file", help: "A JSON Lines file of CaseEvents; - reads standard input.")
             ],
             examples: [
                 "monctl replay events.jsonl --token-file desk.token",

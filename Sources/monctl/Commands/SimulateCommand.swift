@@ -9,7 +9,8 @@ enum SimulateCommand {
     static var command: Command {
         Command(
             name: "simulate",
-            abstract: "Compute offline the alerts holding at an instant, from a catalogue and events.",
+            abstract:
+                "Compute offline the alerts holding at an instant, from a catalogue and events.",
             discussion: """
                 No server is needed: the catalogue file (the form catalogue import reads) and \
                 the JSON Lines file of CaseEvents (the form replay sends) go through the \

@@ -66,7 +66,7 @@ struct Connection: Sendable {
             return Failure(
                 status: .notOffered,
                 message: "this server does not offer \(serviceNoun(service)) yet "
-                    + "(\(service) is not served)\(said)")
+                    + "(\(service) is not served)")
         case .unauthenticated:
             let hint = settings.token == nil
                 ? "no token was given; pass --token, --token-file, MONCTL_TOKEN or a config file"

@@ -132,7 +132,9 @@ struct Settings: Sendable {
             throw .usage("\(name): cannot read the token file \(quote(path))")
         }
         let token = text.trimmingCharacters(in: .whitespacesAndNewlines)
-        guard !token.isEmpty else { throw .usage("\(name): the token file \(quote(path)) is empty") }
+        guard !token.isEmpty else {
+            throw .usage("\(name): the token file \(quote(path)) is empty")
+        }
         return token
     }
 

@@ -31,7 +31,7 @@ enum CatalogueCSV {
     ///
     /// - Throws: ``Failure`` (invalid input) listing every problem as
     ///   `file:line: column: what was wrong; expected ...`.
-    static func document(from text: String, name: String) throws -> CatalogueDocument {
+    static func document(from text: String, name: String) throws -> CatalogueFile {
         let records = try parseCSV(text, name: name)
         guard let header = records.first else {
             throw Failure.input("\(name) is empty; expected a header line, e.g. "
@@ -47,7 +47,9 @@ enum CatalogueCSV {
             problems.append(
                 "\(name):\(header.line): column \(index + 1) \(quote(header.fields[index])) is "
                     + "not a column of \(isDepartments ? "departments" : "items")"
-                    + didYouMean(column, among: known) + "; known: " + known.joined(separator: ","))
+                    + (didYouMean(column, among: known).isEmpty
+                        ? "; known: " + known.joined(separator: ",")
+                        : didYouMean(column, among: known)))
         }
         let missing = required.filter { !columns.contains($0) }
         if !missing.isEmpty {
@@ -59,6 +61,7 @@ enum CatalogueCSV {
         if !problems.isEmpty { throw Failure.input(problems.joined(separator: "\n")) }
 
         var document = CatalogueDocument()
+        var lines: [Int] = []
         for record in records.dropFirst() {
             var row = Row(record: record, columns: columns, file: name)
             if record.fields.count != columns.count {
@@ -72,6 +75,7 @@ enum CatalogueCSV {
             } else {
                 document.items.append(row.item())
             }
+            lines.append(record.line)
             problems += row.problems
         }
         if !problems.isEmpty {
@@ -82,7 +86,8 @@ enum CatalogueCSV {
             }
             throw Failure.input(text)
         }
-        return document
+        return CatalogueFile(
+            document: document, name: name, lines: [isDepartments ? "departments" : "items": lines])
     }
 
     /// `Legal Limit Days`, `legalLimitDays` and `legal-limit-days` all name
@@ -207,5 +212,37 @@ enum CatalogueCSV {
             item.retired = flag("retired")
             return item
         }
+    }
+}
+
+/// A catalogue read from a file, with the line each entry came from when
+/// the file was CSV, so that problems found later point at lines.
+struct CatalogueFile {
+    /// What the file holds.
+    var document: CatalogueDocument
+    /// The file's name as given.
+    var name: String
+    /// For CSV: the line of each entry of `departments` or `items`.
+    var lines: [String: [Int]] = [:]
+
+    /// Every problem of an error, one line each: `file:LINE: field: reason`
+    /// for a CSV entry, `file: field: reason` otherwise.
+    func describe(_ error: any Error) -> String {
+        guard let error = error as? ValidationError else { return "\(name): \(error)" }
+        return error.problems.map(describe).joined(separator: "\n")
+    }
+
+    private func describe(_ problem: FieldProblem) -> String {
+        for (list, numbers) in lines where problem.field.hasPrefix(list + "[") {
+            let rest = problem.field.dropFirst(list.count + 1)
+            guard let close = rest.firstIndex(of: "]"), let index = Int(rest[..<close]),
+                index < numbers.count
+            else { continue }
+            var field = rest[rest.index(after: close)...]
+            if field.hasPrefix(".") { field = field.dropFirst() }
+            return "\(name):\(numbers[index]): "
+                + (field.isEmpty ? problem.reason : "\(field): \(problem.reason)")
+        }
+        return "\(name): \(problem)"
     }
 }

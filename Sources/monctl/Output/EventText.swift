@@ -12,7 +12,15 @@ enum EventText {
         case .intakeRefused: return "refused at intake (不予受理)"
         case .correctionRequested: return "correction requested (补正告知)"
         case .correctionReceived: return "correction received (补正收到)"
-        case .stepCompleted(let step): return "\(Choices.step.shortName(step.step)) completed"
+        case .stepCompleted(let step):
+            let term: String
+            switch step.step {
+            case .undertake: term = " (承办)"
+            case .review: term = " (审核)"
+            case .approve: term = " (批准)"
+            default: term = ""
+            }
+            return "\(Choices.step.shortName(step.step)) completed" + term
         case .specialProcedureStarted: return "special procedure started (特别程序)"
         case .specialProcedureEnded: return "special procedure ended"
         case .extensionGranted: return "extension granted (延期)"
