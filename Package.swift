@@ -98,7 +98,8 @@ let package = Package(
             dependencies: ["Server", "ClientKit", "Messages", "Services", "Transport"]),
         .testTarget(name: "ClientKitTests", dependencies: ["ClientKit", "Server"]),
         // Runs the built monctl against the built monitord.
-        .testTarget(name: "MonctlTests", dependencies: ["ClientKit", "Messages"]),
+        .testTarget(
+            name: "MonctlTests", dependencies: ["ClientKit", "Messages"], exclude: ["Fixtures"]),
     ],
     swiftLanguageModes: [.v6]
 )
