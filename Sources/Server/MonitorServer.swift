@@ -176,6 +176,13 @@ public final class MonitorServer: Sendable {
         runtime.setCommitFailureHandler { [core = runtime.core] in core.requestReload() }
     }
 
+    /// The clock a demo server runs on, for a server started now.
+    public static func demoClock(speed: Int) throws -> any ServerClock {
+        let calendar = try WorkingCalendar.official()
+        return DemoFeed.clock(
+            now: SystemClock().now(), calendar: calendar, speed: Double(speed))
+    }
+
     private func startListening() throws {
         do {
             try transport.start()
@@ -185,9 +192,16 @@ public final class MonitorServer: Sendable {
         }
         let scheduler = self.scheduler
         tasks.withLock { $0.append(Task { await scheduler.run() }) }
+        let configuration = self.configuration.withLock { $0 }
+        if configuration.demo {
+            let feed = DemoFeed(
+                runtime: runtime, port: transport.port, catalogueFile: configuration.demoCatalogue,
+                dataDirectory: configuration.dataDirectory, realNow: SystemClock().now())
+            tasks.withLock { $0.append(Task { await feed.run() }) }
+        }
         runtime.log.info(
             "listening",
-            ["address": "\(configuration.withLock { $0.listen.host }):\(transport.port)",
+            ["address": "\(configuration.listen.host):\(transport.port)",
              "metrics": metricsEndpoint.map { "\($0.port)" } ?? "off",
              "region": runtime.region, "version": Self.version])
     }

@@ -19,6 +19,61 @@ func fail(_ text: String, status: Int32) -> Never {
     exit(status)
 }
 
+/// `monitord backup|restore|check`: maintenance of a data directory.
+func runMaintenance(_ command: String, _ rest: [String]) async -> Never {
+    var options: [String: String] = [:]
+    var index = 0
+    while index < rest.count {
+        let flag = rest[index]
+        guard ["--data-dir", "--to", "--from"].contains(flag), index + 1 < rest.count else {
+            if flag == "--help" || flag == "-h" {
+                FileHandle.standardOutput.write(Data(Maintenance.help.utf8))
+                exit(0)
+            }
+            fail("\(command): unexpected \"\(flag)\"\n\(Maintenance.help)", status: 64)
+        }
+        options[String(flag.dropFirst(2))] = rest[index + 1]
+        index += 2
+    }
+    func required(_ name: String) -> String {
+        guard let value = options[name] else {
+            fail("\(command) needs --\(name)\n\(Maintenance.help)", status: 64)
+        }
+        return value
+    }
+    do {
+        switch command {
+        case "backup":
+            let destination = required("to")
+            try await Maintenance.backup(dataDirectory: required("data-dir"), to: destination)
+            print("backup written to \(destination)")
+        case "restore":
+            let directory = required("data-dir")
+            try Maintenance.restore(from: required("from"), into: directory)
+            print("restored into \(directory)")
+        default:
+            let problems = try await Maintenance.check(dataDirectory: required("data-dir"))
+            if !problems.isEmpty {
+                print("the store is damaged:")
+                for problem in problems { print("  \(problem)") }
+                exit(1)
+            }
+            print("the store is sound")
+        }
+        exit(0)
+    } catch {
+        fail("\(command): \(error)", status: 1)
+    }
+}
+
+if let command = arguments.first, ["backup", "restore", "check"].contains(command) {
+    let finished = DispatchSemaphore(value: 0)
+    Task.detached {
+        await runMaintenance(command, Array(arguments.dropFirst()))
+    }
+    finished.wait()
+}
+
 let configuration: Configuration
 do {
     configuration = try Configuration.load(
@@ -63,7 +118,10 @@ reloadSource.resume()
 
 Task.detached {
     do {
-        let server = try await MonitorServer.start(configuration: configuration, logger: logger)
+        let clock: any ServerClock = configuration.demo
+            ? try MonitorServer.demoClock(speed: configuration.demoSpeed) : SystemClock()
+        let server = try await MonitorServer.start(
+            configuration: configuration, clock: clock, logger: logger)
         running.withLock { $0 = server }
         // The line scripts and tests wait for: the port actually bound.
         FileHandle.standardOutput.write(

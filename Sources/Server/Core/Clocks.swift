@@ -134,3 +134,50 @@ public final class ManualClock: ServerClock {
         try Task.checkCancellation()
     }
 }
+
+/// The demo's clock: it races through two weeks of history, then runs at a
+/// watchable speed from shortly before midnight, so that a newcomer sees a
+/// fortnight of cases and then deadlines passing live.
+public struct DemoClock: ServerClock {
+    private let start: Instant
+    private let catchUp: Instant
+    private let fastSpeed: Double
+    private let speed: Double
+    private let origin: ContinuousClock.Instant
+
+    /// Reads `start` now, runs `fastSpeed` times real time until `catchUp`,
+    /// then `speed` times.
+    public init(start: Instant, catchUp: Instant, fastSpeed: Double, speed: Double) {
+        precondition(catchUp >= start && fastSpeed > 0 && speed > 0, "a clock runs forward")
+        self.start = start
+        self.catchUp = catchUp
+        self.fastSpeed = fastSpeed
+        self.speed = speed
+        self.origin = ContinuousClock.now
+    }
+
+    /// Real milliseconds the fast phase lasts.
+    private var fastPhase: Double {
+        Double(catchUp.millisecondsSinceEpoch - start.millisecondsSinceEpoch) / fastSpeed
+    }
+
+    public func now() -> Instant {
+        let elapsed = ContinuousClock.now - origin
+        let real = Double(elapsed.components.seconds) * 1000
+            + Double(elapsed.components.attoseconds) / 1e15
+        if real < fastPhase {
+            return start.adding(milliseconds: Int64(real * fastSpeed))
+        }
+        return catchUp.adding(milliseconds: Int64((real - fastPhase) * speed))
+    }
+
+    public func sleep(until instant: Instant) async throws {
+        while true {
+            let current = now()
+            if current >= instant { return }
+            let left = Double(instant.millisecondsSinceEpoch - current.millisecondsSinceEpoch)
+            let rate = current < catchUp ? fastSpeed : speed
+            try await Task.sleep(for: .milliseconds(max(1, min(1000, Int64(left / rate)))))
+        }
+    }
+}
