@@ -2,6 +2,10 @@ import Foundation
 import Messages
 import Testing
 
+#if canImport(Glibc)
+    import Glibc
+#endif
+
 /// monctl against a real monitord: each test starts its own server on a
 /// free port with an empty data directory.
 @Suite struct AgainstAServerTests {
@@ -397,5 +401,56 @@ extension RunResult {
     /// Records an issue unless the command exited 0.
     func expectSuccess(sourceLocation: SourceLocation = #_sourceLocation) {
         #expect(status == 0, "\(self)", sourceLocation: sourceLocation)
+    }
+}
+
+/// `alerts watch` as a long-running command: across a server restart, and
+/// stopped with Ctrl-C.
+@Suite struct WatchTests {
+    @Test func watchResumesAfterTheServerRestartsAndMissesNothing() throws {
+        let server = try Monitord()
+        defer { server.stop() }
+        try server.importCatalogue()
+        let desk = try server.token(role: "department", name: "desk", department: "330899-WJJ")
+        let admin = server.adminEnvironment
+        let position = try parse(
+            ServerInfo.self, try monctl(["status", "--json"], environment: admin)
+        ).alertPosition
+
+        let watch = try BackgroundCommand(
+            try builtExecutable("monctl"),
+            ["alerts", "watch", "--json", "--count", "1", "--heartbeat", "1"],
+            environment: admin)
+        #expect(watch.waitForStderr("after sequence \(position)"), "\(watch.stderr)")
+        try server.restart()
+
+        // An event reported long after it happened raises a late-reporting
+        // warning: the first transition after the restart.
+        let reported = try monctl(
+            ["case", "receive", "330899-WJJ", "W-1", "--item", "330899-WJJ-002",
+             "--at", "2026-03-02T09:00", "--server", server.address, "--token-file", desk])
+        #expect(reported.status == 0, "\(reported)")
+
+        #expect(watch.waitForExit(timeout: 40) == 0, "\(watch.stderr)")
+        let response = try WatchAlertsResponse(jsonString: watch.stdout)
+        guard case .transition(let transition) = response.message else {
+            Issue.record("expected a transition: \(watch.stdout)")
+            return
+        }
+        #expect(transition.sequence == position + 1)
+        #expect(transition.alert?.caseID == "W-1")
+        #expect(watch.stderr.contains("reconnect"), "\(watch.stderr)")
+    }
+
+    @Test func interruptingAWatchSaysWhereToResume() throws {
+        let server = try Monitord()
+        defer { server.stop() }
+        let watch = try BackgroundCommand(
+            try builtExecutable("monctl"), ["alerts", "watch", "--after", "0"],
+            environment: server.adminEnvironment)
+        #expect(watch.waitForStderr("(Ctrl-C to stop)"), "\(watch.stderr)")
+        kill(watch.process.processIdentifier, SIGINT)
+        #expect(watch.waitForExit() == 0, "\(watch.stderr)")
+        #expect(watch.stderr.contains("watch stopped after 0 transitions; resume with --after"))
     }
 }

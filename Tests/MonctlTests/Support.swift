@@ -118,7 +118,7 @@ func monctl(
 /// A monitord process on 127.0.0.1 with a port of its own and a temporary
 /// data directory, stopped and removed by ``stop()``.
 final class Monitord {
-    let process: Process
+    private(set) var process: Process
     let directory: URL
     /// `127.0.0.1:PORT`.
     let address: String
@@ -127,22 +127,27 @@ final class Monitord {
 
     init() throws {
         directory = try temporaryDirectory()
-        process = Process()
+        (process, address) = try Self.launch(directory: directory, listen: "127.0.0.1:0")
+        adminTokenFile = directory.appendingPathComponent("admin.token").path
+    }
+
+    /// Starts monitord and waits for the line it prints once it listens,
+    /// which names the port actually bound.
+    private static func launch(directory: URL, listen: String) throws -> (Process, String) {
+        let process = Process()
         process.executableURL = URL(fileURLWithPath: try builtExecutable("monitord"))
         process.arguments = [
-            "--listen", "127.0.0.1:0", "--data-dir", directory.path, "--metrics-listen", "off",
-            "--log-level", "warning",
+            "--listen", listen, "--data-dir", directory.path, "--metrics-listen", "off",
+            "--log-level", "warning", "--shutdown-grace", "1",
         ]
         let stdout = Pipe()
         process.standardOutput = stdout
         process.standardError = FileHandle.nullDevice
         try process.run()
 
-        // The line the server prints once it listens: the port actually bound.
         var text = ""
         let handle = stdout.fileHandleForReading
-        let deadline = Date().addingTimeInterval(30)
-        while !text.contains("\n") && Date() < deadline && process.isRunning {
+        while !text.contains("\n") && process.isRunning {
             let chunk = handle.availableData
             if chunk.isEmpty { break }
             text += String(decoding: chunk, as: UTF8.self)
@@ -153,8 +158,26 @@ final class Monitord {
             process.terminate()
             throw SetupError("monitord did not start: \(quoted(text))")
         }
-        address = String(line.dropFirst("monitord listening on ".count))
-        adminTokenFile = directory.appendingPathComponent("admin.token").path
+        return (process, String(line.dropFirst("monitord listening on ".count)))
+    }
+
+    /// Stops the server and starts it again on the same port and data.
+    func restart() throws {
+        process.terminate()
+        process.waitUntilExit()
+        // The port was just released; another process could take it, but
+        // only in the moment between these lines.
+        var attempts = 0
+        while true {
+            do {
+                (process, _) = try Self.launch(directory: directory, listen: address)
+                return
+            } catch {
+                attempts += 1
+                if attempts >= 20 { throw error }
+                Thread.sleep(forTimeInterval: 0.1)
+            }
+        }
     }
 
     /// Environment naming this server and its administrator token.
@@ -226,5 +249,66 @@ func parse<M: ProtoMessage>(_ type: M.Type, _ result: RunResult) throws -> M {
     } catch {
         Issue.record("stdout is not a \(M.protoMessageName): \(error)\n\(result)")
         throw error
+    }
+}
+
+/// A command running in the background whose output is collected as it
+/// comes, for commands that run until stopped (`alerts watch`).
+final class BackgroundCommand: @unchecked Sendable {
+    // Invariant: `stdoutText` and `stderrText` are touched only under `lock`.
+    let process = Process()
+    private let lock = NSLock()
+    private var stdoutText = ""
+    private var stderrText = ""
+
+    init(_ executable: String, _ arguments: [String], environment: [String: String]) throws {
+        process.executableURL = URL(fileURLWithPath: executable)
+        process.arguments = arguments
+        var all = ["PATH": ProcessInfo.processInfo.environment["PATH"] ?? "/usr/bin:/bin"]
+        for (key, value) in environment { all[key] = value }
+        process.environment = all
+        let stdout = Pipe()
+        let stderr = Pipe()
+        process.standardOutput = stdout
+        process.standardError = stderr
+        process.standardInput = FileHandle.nullDevice
+        stdout.fileHandleForReading.readabilityHandler = { [weak self] handle in
+            let text = String(decoding: handle.availableData, as: UTF8.self)
+            self?.lock.withLock { self?.stdoutText += text }
+        }
+        stderr.fileHandleForReading.readabilityHandler = { [weak self] handle in
+            let text = String(decoding: handle.availableData, as: UTF8.self)
+            self?.lock.withLock { self?.stderrText += text }
+        }
+        try process.run()
+    }
+
+    var stdout: String { lock.withLock { stdoutText } }
+    var stderr: String { lock.withLock { stderrText } }
+
+    /// Waits until standard error contains `text`, at most `timeout` seconds.
+    func waitForStderr(_ text: String, timeout: Double = 30) -> Bool {
+        waitFor(timeout: timeout) { self.stderr.contains(text) }
+    }
+
+    /// Waits until the process ends, at most `timeout` seconds; kills it
+    /// after that. Returns its exit status.
+    func waitForExit(timeout: Double = 30) -> Int32 {
+        if !waitFor(timeout: timeout, { !self.process.isRunning }) {
+            process.terminate()
+        }
+        process.waitUntilExit()
+        // Let the last output reach the handlers.
+        Thread.sleep(forTimeInterval: 0.1)
+        return process.terminationStatus
+    }
+
+    private func waitFor(timeout: Double, _ condition: () -> Bool) -> Bool {
+        let deadline = Date().addingTimeInterval(timeout)
+        while Date() < deadline {
+            if condition() { return true }
+            Thread.sleep(forTimeInterval: 0.05)
+        }
+        return condition()
     }
 }

@@ -18,8 +18,9 @@ enum WatchCommand {
                 escalated, appealed, upheld, revoked) is one line, its level coloured when \
                 standard output is a terminal. Without --after only new transitions are \
                 shown; --after 0 starts from the oldest the server keeps, --after N after \
-                sequence N. When the connection drops, monctl reconnects with growing pauses \
-                and resumes after the last sequence it showed. When the server no longer \
+                sequence N. A server that cannot be reached at the start ends the command \
+                with status 3. When the connection drops later, monctl reconnects with \
+                growing pauses and resumes after the last sequence it showed. When the server no longer \
                 keeps that far back, the alerts as they stand are shown as a snapshot and \
                 watching continues from it. Ctrl-C stops and says where to resume. With \
                 --json each transition is one JSON line (JSON Lines).
@@ -67,27 +68,35 @@ enum WatchCommand {
         defer { interrupt.cancel() }
 
         try await invocation.withConnection { connection in
+            // One call first: an unreachable server or a refused token ends
+            // the command here with its status, and "live" becomes a
+            // position, so that a reconnect before the first transition
+            // still misses nothing.
+            let info = try await connection.call(
+                AdminService.getServerInfo, GetServerInfoRequest())
+            if cursor.position == nil { cursor.advance(to: info.alertPosition, shown: false) }
+            output.note(
+                "watching alerts on \(connection.settings.address) after sequence "
+                    + "\(cursor.position ?? 0) (Ctrl-C to stop)")
+
             // A watch runs as long as it is wanted: no call timeout.
             var client = connection.client
             client.defaultTimeout = nil
             var failures = 0
-            var everConnected = false
 
             while true {
-                var request = WatchAlertsRequest(filter: filter, heartbeatSeconds: heartbeat)
-                if let position = cursor.position {
-                    request.afterSequence = position
-                } else {
-                    request.liveOnly = true
-                }
+                let request = WatchAlertsRequest(
+                    afterSequence: cursor.position ?? 0, filter: filter,
+                    heartbeatSeconds: heartbeat)
                 do {
                     let stream = try await client.serverStreaming(AlertService.watchAlerts, request)
-                    if failures > 0 {
-                        output.note(
-                            "reconnected; resuming after sequence \(cursor.position ?? 0)")
-                    }
+                    var reconnecting = failures > 0
                     for try await response in stream {
-                        everConnected = true
+                        if reconnecting {
+                            output.note(
+                                "reconnected; resuming after sequence \(cursor.position ?? 0)")
+                            reconnecting = false
+                        }
                         failures = 0
                         switch response.message {
                         case .transition(let transition):
@@ -111,15 +120,12 @@ enum WatchCommand {
                     }
                     // The server ended the stream (it is stopping): resume.
                     failures += 1
-                    output.note("the server ended the watch; reconnecting")
+                    let pause = backoff(failures)
+                    output.note("the server ended the watch; reconnecting in \(describe(pause))")
+                    try await Task.sleep(for: pause)
                 } catch let error as RPCError {
                     switch error.code {
                     case .unavailable, .deadlineExceeded, .internal, .unknown, .cancelled:
-                        guard everConnected else {
-                            throw connection.failure(
-                                error, method: AlertService.watchAlerts.path,
-                                service: AlertService.serviceName)
-                        }
                         failures += 1
                         let pause = backoff(failures)
                         output.note(
