@@ -93,7 +93,8 @@ import Testing
         #expect(fromFile.stderr.contains("(from \(good): server)"))
 
         let bad = directory.appendingPathComponent("bad").path
-        try "server = 127.0.0.1:1\nsevrer = x\n".write(toFile: bad, atomically: true, encoding: .utf8)
+        try "server = 127.0.0.1:1\nsevrer = x\n"
+            .write(toFile: bad, atomically: true, encoding: .utf8)
         let badFile = try monctl(["status", "--config", bad])
         #expect(badFile.status == 6, "\(badFile)")
         #expect(badFile.stderr.contains("\(bad):2: unknown setting \"sevrer\""))

@@ -14,8 +14,8 @@ import Testing
         defer { server.stop() }
         let admin = server.adminEnvironment
 
-        let imported = try monctl(["catalogue", "import", packageRoot.path + "/demo/catalogue.json"],
-                                  environment: admin)
+        let imported = try monctl(
+            ["catalogue", "import", packageRoot.path + "/demo/catalogue.json"], environment: admin)
         #expect(imported.status == 0, "\(imported)")
         #expect(imported.stdout.contains("imported 8 departments and 32 items"))
 
@@ -52,7 +52,8 @@ import Testing
         #expect(item.feeStandard?.maxFen == 5000)
         #expect(item.allowedProcedures == [.expertReview, .testing])
         let other = try parse(
-            Item.self, try monctl(["items", "show", "330899-WJJ-901", "--json"], environment: admin))
+            Item.self,
+            try monctl(["items", "show", "330899-WJJ-901", "--json"], environment: admin))
         #expect(other.promisedLimitDays == nil)
 
         // A bad line is reported by its line, and nothing is imported.
@@ -294,7 +295,8 @@ import Testing
         #expect(acks.map(\.index) == Array(1...8))
 
         let cases = try parse(
-            ListCasesResponse.self, try monctl(["cases", "list", "--json"], environment: environment))
+            ListCasesResponse.self,
+            try monctl(["cases", "list", "--json"], environment: environment))
         #expect(Set(cases.cases.map(\.caseID)) == ["A", "B", "C"])
 
         // One bad event: the others are recorded, the bad one is listed by

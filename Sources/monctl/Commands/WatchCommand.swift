@@ -20,9 +20,9 @@ enum WatchCommand {
                 shown; --after 0 starts from the oldest the server keeps, --after N after \
                 sequence N. A server that cannot be reached at the start ends the command \
                 with status 3. When the connection drops later, monctl reconnects with \
-                growing pauses and resumes after the last sequence it showed. When the server no longer \
-                keeps that far back, the alerts as they stand are shown as a snapshot and \
-                watching continues from it. Ctrl-C stops and says where to resume. With \
+                growing pauses and resumes after the last sequence it showed. When the \
+                server no longer keeps that far back, the alerts as they stand are shown as a \
+                snapshot and watching continues from it. Ctrl-C stops and says where to resume. With \
                 --json each transition is one JSON line (JSON Lines).
                 """,
             options: AlertCommands.filterOptions + [

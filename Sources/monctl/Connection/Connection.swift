@@ -80,6 +80,8 @@ struct Connection: Sendable {
             return Failure(status: .failure, message: "the server failed\(said) (\(method))")
         case .cancelled:
             return Failure(status: .failure, message: "the call was cancelled\(said)")
+        case .notFound:
+            return Failure(status: .refused, message: "not found\(said)")
         default:
             return Failure(status: .refused, message: "the server refused\(said)")
         }
