@@ -272,15 +272,23 @@ final class BackgroundCommand: @unchecked Sendable {
         process.standardOutput = stdout
         process.standardError = stderr
         process.standardInput = FileHandle.nullDevice
-        stdout.fileHandleForReading.readabilityHandler = { [weak self] handle in
-            let text = String(decoding: handle.availableData, as: UTF8.self)
-            self?.lock.withLock { self?.stdoutText += text }
-        }
-        stderr.fileHandleForReading.readabilityHandler = { [weak self] handle in
-            let text = String(decoding: handle.availableData, as: UTF8.self)
-            self?.lock.withLock { self?.stderrText += text }
-        }
         try process.run()
+        // Plain blocking reads on threads of their own: no dispatch source
+        // watches these descriptors, so closing them races with nothing.
+        read(stdout.fileHandleForReading) { text in self.stdoutText += text }
+        read(stderr.fileHandleForReading) { text in self.stderrText += text }
+    }
+
+    private func read(_ handle: FileHandle, into append: @escaping @Sendable (String) -> Void) {
+        let thread = Thread { [lock] in
+            while true {
+                let chunk = handle.availableData
+                if chunk.isEmpty { return }
+                let text = String(decoding: chunk, as: UTF8.self)
+                lock.withLock { append(text) }
+            }
+        }
+        thread.start()
     }
 
     var stdout: String { lock.withLock { stdoutText } }
