@@ -94,6 +94,9 @@ let package = Package(
         // Killed mid-write by StoreTests' crash test; built with the tests.
         .executableTarget(name: "StoreProbe", dependencies: ["Store"], path: "Tests/StoreProbe"),
         .testTarget(
+            name: "InterchangeTests", dependencies: ["Interchange", "Messages", "Engine"],
+            resources: [.copy("Fixtures")]),
+        .testTarget(
             name: "ServerTests",
             dependencies: ["Server", "ClientKit", "Messages", "Services", "Transport"]),
         .testTarget(name: "ClientKitTests", dependencies: ["ClientKit", "Server"]),
