@@ -71,7 +71,10 @@ let package = Package(
         // The client library vendors link, and the command line.
         .target(name: "ClientKit", dependencies: ["Services", "Messages", "Transport", "CSQLite"]),
         .executableTarget(
-            name: "monctl", dependencies: ["ClientKit", "Interchange", "Engine", "Messages"]),
+            name: "monctl",
+            dependencies: [
+                "ClientKit", "Interchange", "Engine", "Messages", "Services", "Transport",
+            ]),
 
         // Benchmarks: release builds run by scripts/bench, never by the tests.
         .executableTarget(
@@ -97,7 +100,9 @@ let package = Package(
             name: "ServerTests",
             dependencies: ["Server", "ClientKit", "Messages", "Services", "Transport"]),
         .testTarget(name: "ClientKitTests", dependencies: ["ClientKit", "Server"]),
-        .testTarget(name: "MonctlTests", dependencies: ["ClientKit"]),
+        // Runs the built monctl against the built monitord.
+        .testTarget(
+            name: "MonctlTests", dependencies: ["ClientKit", "Messages"], exclude: ["Fixtures"]),
     ],
     swiftLanguageModes: [.v6]
 )
