@@ -166,6 +166,10 @@ final class SupervisionCore: @unchecked Sendable {
         let outcome: AlertBook.Outcome
         if var tracked = cases[key], tracked.summary.apply(event, context: context) {
             outcome = try settle(key, &tracked, transaction, now: now, reason: .other("new event"))
+        } else if var fresh = try newCase(key, transaction),
+            fresh.summary.apply(event, context: context)
+        {
+            outcome = try settle(key, &fresh, transaction, now: now, reason: .other("new case"))
         } else {
             let reason: RecomputeReason = event.revision > 1
                 ? .revisedEvent(eventID: message.eventID, revision: Int(message.revision))
@@ -177,6 +181,18 @@ final class SupervisionCore: @unchecked Sendable {
         }
         publish()
         return Ingested(ack: ack, outcome: outcome)
+    }
+
+    /// An empty case to start from when this is the case's first event:
+    /// nothing stored to refold, no alert to reconcile with. Nil for a case
+    /// the store already has.
+    private func newCase(_ key: CaseKey, _ transaction: WriteTransaction) throws
+        -> TrackedCase?
+    {
+        guard cases[key] == nil,
+            try transaction.caseRecord(department: key.departmentCode, caseID: key.caseID) == nil
+        else { return nil }
+        return TrackedCase(summary: Engine.CaseSummary(caseKey: key, context: context), holding: [])
     }
 
     /// Refolds a case from every stored event and settles its alerts.
