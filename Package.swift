@@ -92,7 +92,10 @@ let package = Package(
         .executableTarget(name: "StoreProbe", dependencies: ["Store"], path: "Tests/StoreProbe"),
         .testTarget(
             name: "ServerTests",
-            dependencies: ["Server", "ClientKit", "Messages", "Services", "Transport"]),
+            dependencies: [
+                "Server", "ClientKit", "Messages", "Services", "Transport", "Engine",
+                "Interchange", "Store",
+            ]),
         .testTarget(name: "ClientKitTests", dependencies: ["ClientKit", "Server"]),
         .testTarget(name: "MonctlTests", dependencies: ["ClientKit"]),
     ],
