@@ -65,6 +65,39 @@ struct DeadlineTests {
         }
     }
 
+    @Test func aWithdrawalNamesTheEventThatCausedIt() async throws {
+        try await withTestServer { server in
+            let department = try await server.department(Demo.health)
+            let supervisor = try await server.client(.supervisor).client
+            let feed = try await AlertFeed(supervisor)
+            defer { feed.cancel() }
+            _ = try await server.report(
+                [
+                    script.received("r1", at: local("2026-03-02T09:00"), item: Demo.healthItem),
+                    script.accepted("a1", at: local("2026-03-02T10:00")),
+                ], as: department)
+            try await server.advance(to: local("2026-03-10T00:00:01"))
+            try await feed.wait(for: "the yellow card") { $0.count == 2 }
+
+            // An inspection since 6 March, reported only now: it comes after
+            // every event on record, yet it is late. It pauses the case from
+            // 9 March, the day the promised limit would have ended, so the
+            // yellow card no longer holds; the warning, crossed before the
+            // pause, still does.
+            let acks = try await server.report(
+                [
+                    script.procedureStarted(
+                        "p6", at: local("2026-03-06T10:00"), procedure: "inspection-6",
+                        type: .inspection, days: 5)
+                ], as: department)
+            #expect(acks.map(\.status) == [.accepted])
+            try await feed.wait(for: "the withdrawal") { $0.contains { $0.kind == .withdrawn } }
+            let withdrawals = feed.transitions.filter { $0.kind == .withdrawn }
+            #expect(withdrawals.map { $0.alert?.level } == [.yellow])
+            #expect(withdrawals.first?.note.contains("p6") == true, "\(withdrawals)")
+        }
+    }
+
     @Test func aLateEventWithdrawsWhatNoLongerHoldsAndRaisesWhatNowDoes() async throws {
         try await withTestServer { server in
             let department = try await server.department(Demo.health)

@@ -165,7 +165,11 @@ final class SupervisionCore: @unchecked Sendable {
 
         let outcome: AlertBook.Outcome
         if var tracked = cases[key], tracked.summary.apply(event, context: context) {
-            outcome = try settle(key, &tracked, transaction, now: now, reason: .other("new event"))
+            // In order, yet possibly reported late: a withdrawal it causes
+            // names it, as one caused by an out-of-order event does.
+            let reason = RecomputeReason.other(
+                "recomputed after event \(message.eventID) arrived")
+            outcome = try settle(key, &tracked, transaction, now: now, reason: reason)
         } else {
             let reason: RecomputeReason = event.revision > 1
                 ? .revisedEvent(eventID: message.eventID, revision: Int(message.revision))
