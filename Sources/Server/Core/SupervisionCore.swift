@@ -38,6 +38,10 @@ final class SupervisionCore: @unchecked Sendable {
     private var due = DueQueue<CaseKey>()
     /// Alerts whose supervision notice awaits feedback, by feedback due.
     private var feedbackDue = DueQueue<String>()
+    /// Alerts of followed cases that a supervisor closed or revoked: the
+    /// engine still finds them holding, but they no longer stand, so the
+    /// live counts leave them out.
+    private var settled = Set<String>()
     let published = Mutex(Published())
     /// Set when a commit failed or an operation broke off half way: the
     /// state above may be ahead of the store, so it is rebuilt from the
@@ -89,6 +93,7 @@ final class SupervisionCore: @unchecked Sendable {
         cases.removeAll()
         due = DueQueue()
         feedbackDue = DueQueue()
+        settled.removeAll()
         _ = try load(transaction, now: now)
     }
 
@@ -211,7 +216,8 @@ final class SupervisionCore: @unchecked Sendable {
     }
 
     /// The alerts the store holds as standing for a case: what the engine
-    /// found last time the case was followed.
+    /// found last time the case was followed. Those a supervisor closed or
+    /// revoked are noted as settled on the way.
     private func standingAlerts(of key: CaseKey, _ transaction: WriteTransaction) throws
         -> [Engine.Alert]
     {
@@ -222,8 +228,12 @@ final class SupervisionCore: @unchecked Sendable {
             let page = try transaction.alerts(filter, pageSize: 500, pageToken: token)
             for row in page.items {
                 guard let view = try? AlertView(serializedBytes: row.payload),
-                    let message = view.alert,
-                    message.status != .withdrawn, message.status != .revoked,
+                    let message = view.alert
+                else { continue }
+                if message.status == .closed || message.status == .revoked {
+                    settled.insert(message.alertID)
+                }
+                guard message.status != .withdrawn, message.status != .revoked,
                     message.rule != .manual, message.rule != .feedbackOverdue,
                     let alert = AlertMessages.engineAlert(message)
                 else { continue }
@@ -245,6 +255,7 @@ final class SupervisionCore: @unchecked Sendable {
             previous: tracked.holding, current: evaluation.alerts, reason: reason)
         let book = AlertBook(transaction: transaction, region: region)
         let outcome = try book.apply(transitions, at: now)
+        for raised in outcome.raised { settled.remove(raised.alertID) }
         try countAlerts(transitions, transaction)
         tracked.holding = evaluation.alerts
 
@@ -265,6 +276,7 @@ final class SupervisionCore: @unchecked Sendable {
         } else {
             cases[key] = nil
             due.remove(key)
+            for alert in tracked.holding { settled.remove(alert.id.rawValue) }
         }
         return outcome
     }
@@ -326,6 +338,11 @@ final class SupervisionCore: @unchecked Sendable {
         return outcome
     }
 
+    /// Leaves a closed or revoked alert out of the live counts.
+    func alertSettled(_ alertID: String) {
+        settled.insert(alertID)
+    }
+
     /// Follows a notice's feedback due instant (after a notice is issued or
     /// returned), or stops following it.
     func trackFeedback(alertID: String, dueAt: Instant?) {
@@ -384,7 +401,8 @@ final class SupervisionCore: @unchecked Sendable {
             {
                 entry.overdue += 1
             }
-            for alert in tracked.holding where !alert.rule.isOperational {
+            for alert in tracked.holding
+            where !alert.rule.isOperational && !settled.contains(alert.id.rawValue) {
                 switch alert.level {
                 case .warning: entry.warnings += 1
                 case .yellow: entry.yellowCards += 1

@@ -181,13 +181,17 @@ extension AlertEndpoint {
                 }
             case .revoke:
                 core.trackFeedback(alertID: alertID, dueAt: nil)
+                core.alertSettled(alertID)
                 let counter: CounterName = current.level == .red
                     ? .redCards : current.level == .yellow ? .yellowCards : .warnings
                 try transaction.addCounters(
                     department: current.departmentCode,
                     month: SupervisionCore.month(of: Instant(current.dueAt ?? Timestamp())),
                     deltas: [counter: -1])
-            case .close, .escalate:
+            case .close:
+                core.trackFeedback(alertID: alertID, dueAt: nil)
+                core.alertSettled(alertID)
+            case .escalate:
                 core.trackFeedback(alertID: alertID, dueAt: nil)
             default:
                 break
