@@ -36,11 +36,12 @@ final class TestServer: Sendable {
     /// noon, an ordinary working week.
     static let defaultStart = local("2026-03-02T12:00")
 
-    /// Starts a server on a new data directory.
+    /// Starts a server on a new data directory, or on `directory` when given.
     static func start(
-        at start: Instant = defaultStart, _ configure: (inout Configuration) -> Void = { _ in }
+        at start: Instant = defaultStart, directory: URL? = nil,
+        _ configure: (inout Configuration) -> Void = { _ in }
     ) async throws -> TestServer {
-        let directory = FileManager.default.temporaryDirectory
+        let directory = directory ?? FileManager.default.temporaryDirectory
             .appendingPathComponent("servertests-\(UUID().uuidString)")
         var configuration = Configuration()
         configuration.listen = HostPort(host: "127.0.0.1", port: 0)
@@ -73,6 +74,14 @@ final class TestServer: Sendable {
         await channel.close()
         await server.shutdown()
         try? FileManager.default.removeItem(at: directory)
+    }
+
+    /// Stops the server and starts a new one on the same store, its clock
+    /// reading what this one's read; the caller stops the new one.
+    func restart() async throws -> TestServer {
+        await channel.close()
+        await server.shutdown()
+        return try await TestServer.start(at: clock.now(), directory: directory)
     }
 
     /// A client on this server's channel with `secret` as its bearer token.
