@@ -179,7 +179,7 @@ final class SupervisionCore: @unchecked Sendable {
             let reason: RecomputeReason = event.revision > 1
                 ? .revisedEvent(eventID: message.eventID, revision: Int(message.revision))
                 : .lateEvent(eventID: message.eventID)
-            outcome = try refresh(key, transaction, now: now, reason: reason)
+            outcome = try refresh(key, transaction, now: now, reason: reason, recordedNow: true)
         }
         for alert in outcome.raised where alert.rule == .unknownItem || alert.rule == .outOfOrder {
             ack.notices.append(alert.description)
@@ -189,9 +189,11 @@ final class SupervisionCore: @unchecked Sendable {
     }
 
     /// Refolds a case from every stored event and settles its alerts.
+    /// `recordedNow` says the caller has just recorded one of its events.
     @discardableResult
     func refresh(
-        _ key: CaseKey, _ transaction: WriteTransaction, now: Instant, reason: RecomputeReason
+        _ key: CaseKey, _ transaction: WriteTransaction, now: Instant, reason: RecomputeReason,
+        recordedNow: Bool = false
     ) throws -> AlertBook.Outcome {
         let stored = try transaction.events(department: key.departmentCode, caseID: key.caseID)
         var events: [Engine.CaseEvent] = []
@@ -209,7 +211,11 @@ final class SupervisionCore: @unchecked Sendable {
         let summary = Engine.CaseSummary(events: events, context: context)
         var tracked = cases[key] ?? TrackedCase(summary: summary, holding: [])
         if cases[key] == nil {
-            tracked.holding = try standingAlerts(of: key, transaction)
+            // A case whose only event is the one just recorded is new: it has
+            // no alerts on record, and looking for them would cost a query
+            // for every new case.
+            let isNew = recordedNow && stored.count == 1
+            tracked.holding = isNew ? [] : try standingAlerts(of: key, transaction)
         }
         tracked.summary = summary
         return try settle(key, &tracked, transaction, now: now, reason: reason)
