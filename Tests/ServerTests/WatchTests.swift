@@ -32,6 +32,38 @@ struct WatchTests {
         }
     }
 
+    /// Reports `count` cases spread over every department of the demo
+    /// catalogue, each for the department's first item, received and
+    /// accepted weeks before the server's clock.
+    private func reportCasesEverywhere(
+        _ server: TestServer, _ systems: [(client: RPCClient, item: Messages.Item)],
+        from first: Int, count: Int
+    ) async throws {
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            for (index, system) in systems.enumerated() {
+                group.addTask {
+                    var events: [Messages.CaseEvent] = []
+                    for number in stride(from: first + index, to: first + count, by: systems.count) {
+                        let script = CaseScript(
+                            department: system.item.departmentCode, caseID: "E-\(number)")
+                        let day = 10 + number % 10
+                        events.append(
+                            script.received(
+                                "e\(number)-r", at: local("2026-02-\(day)T09:00"),
+                                item: system.item.code))
+                        events.append(
+                            script.accepted("e\(number)-a", at: local("2026-02-\(day)T10:00")))
+                    }
+                    let acks = try await server.report(events, as: system.client)
+                    guard acks.allSatisfy({ $0.status == .accepted }) else {
+                        throw HarnessError("events refused: \(acks.filter { $0.status != .accepted })")
+                    }
+                }
+            }
+            try await group.waitForAll()
+        }
+    }
+
     /// Every alert as `ListAlerts` pages them.
     private func listAll(_ client: RPCClient) async throws -> [Messages.Alert] {
         var all: [Messages.Alert] = []
@@ -59,10 +91,8 @@ struct WatchTests {
                 while reconnections.value < 100 {
                     try await reportCases(server, department, from: batch * 4, count: 4)
                     batch += 1
-                    if batch % 5 == 0 {
-                        day = day.adding(seconds: 86_400)
-                        try await server.advance(to: day)
-                    }
+                    day = day.adding(seconds: 86_400)
+                    try await server.advance(to: day)
                 }
                 return batch
             }
@@ -169,8 +199,13 @@ struct WatchTests {
 
     @Test func aWatcherTooSlowToReadIsCutOffWithWhereToResume() async throws {
         try await withTestServer { server in
-            let department = try await server.department(Demo.health)
             let supervisor = try await server.client(.supervisor).client
+            var systems: [(client: RPCClient, item: Messages.Item)] = []
+            for department in try demoCatalogue().departments {
+                let item = try #require(
+                    try demoCatalogue().items.first { $0.departmentCode == department.code })
+                systems.append((try await server.department(department.code), item))
+            }
 
             // Attached, then never read while thousands of transitions are
             // produced: HTTP/2 flow control stops the server's sends, and
@@ -183,9 +218,9 @@ struct WatchTests {
             _ = try await eventually { server.server.runtime.hub.subscriberCount == 1 }
             let capacity = server.server.runtime.hub.capacity
             var cases = 0
-            while try await server.alertLog().count < capacity + 2_000 {
-                try await reportCases(server, department, from: cases, count: 100)
-                cases += 100
+            while server.server.runtime.hub.position < UInt64(capacity + 2_000) {
+                try await reportCasesEverywhere(server, systems, from: cases, count: 400)
+                cases += 400
             }
 
             var received: [Messages.AlertTransition] = []
