@@ -193,10 +193,13 @@ public final class MonitorServer: Sendable {
     }
 
     /// Stops gracefully: no new calls, calls in flight get the grace period,
-    /// then the scheduler stops and the store closes.
+    /// then the scheduler stops and the store closes. Alert watches, which
+    /// never end by themselves, are ended at once with UNAVAILABLE and the
+    /// sequence to resume after.
     public func shutdown() async {
         let grace = configuration.withLock { $0.shutdownGraceSeconds }
         runtime.log.info("stopping", ["grace_seconds": grace])
+        runtime.hub.close()
         await transport.shutdown(gracePeriod: .seconds(grace))
         for task in tasks.withLock({ $0 }) { task.cancel() }
         metricsEndpoint?.close()
