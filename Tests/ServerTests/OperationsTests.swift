@@ -135,6 +135,7 @@ struct OperationsTests {
         #expect(missing == "HTTP/1.1 404 Not Found")
 
         server.process.signal(SIGTERM)
-        #expect(try await server.process.waitForExit() == 0)
+        let code = try await server.process.waitForExit()
+        #expect(code == 0, "\(server.process.stderrLines.suffix(20).joined(separator: "\n"))")
     }
 }

@@ -52,12 +52,17 @@ struct ShutdownTests {
 
         let watch = try await AlertFeed(supervisor)
         let call = try await department.streaming(IntakeService.reportEvents)
+        let acknowledged = SharedCounter()
         let acks = Task {
             var received: [EventAck] = []
-            for try await ack in call.responses { received.append(ack) }
+            for try await ack in call.responses {
+                received.append(ack)
+                acknowledged.increment()
+            }
             return received
         }
         for event in events(0..<10) { try await call.send(event) }
+        #expect(await eventually { acknowledged.value == 10 }, "the stream is under way")
 
         // The stream is mid-send when the server is told to stop.
         let linesBefore = server.process.stderrLines.count
