@@ -12,6 +12,9 @@ import Transport
 /// nothing is recorded twice, and the alert log has no gap.
 @Suite("monitord killed mid-stream", .timeLimit(.minutes(4)))
 struct KillTests {
+    /// Enough cases that the stream is still sending at the last kill.
+    static let cases = 300
+
     /// The events of `cases` health cases, received and accepted weeks ago
     /// and one step done since, in the order a system would send them.
     static func plannedEvents(cases: Int) -> [Messages.CaseEvent] {
@@ -137,7 +140,7 @@ struct KillTests {
         ).secret
         await channel.close()
 
-        let events = Self.plannedEvents(cases: 150)
+        let events = Self.plannedEvents(cases: Self.cases)
         let ledger = Ledger()
         var watched: [UInt64] = []
         var generator = SeededGenerator(seed: 7_700_000)
@@ -191,7 +194,7 @@ struct KillTests {
         #expect(watched == Array(1...position), "the resumed watch saw no gap and no repeat")
 
         // Each case's timeline holds each of its events exactly once.
-        for number in 0..<150 {
+        for number in 0..<Self.cases {
             let view = try await supervisor.unary(
                 CaseService.getCase, GetCaseRequest(departmentCode: Demo.health, caseID: "K-\(number)"))
             let ids = view.timeline.compactMap { $0.event?.eventID }
@@ -207,7 +210,7 @@ struct KillTests {
         readOnly.readOnly = true
         let store = try Store(directory: data, configuration: readOnly)
         let stored = try await store.read { transaction in
-            try (0..<150).flatMap { number in
+            try (0..<Self.cases).flatMap { number in
                 try transaction.events(department: Demo.health, caseID: "K-\(number)")
                     .map(\.event.eventID)
             }
