@@ -68,7 +68,7 @@ final class AlertHub: Sendable {
                     await withCheckedContinuation { continuation in
                         let resumeNow = state.withLock { state -> Bool in
                             if state.head < state.buffer.count || state.overflowed
-                                || state.closed || state.ended
+                                || state.closed || state.ended || Task.isCancelled
                             {
                                 return true
                             }
@@ -84,13 +84,17 @@ final class AlertHub: Sendable {
                     return false
                 }
                 let first = await group.next() ?? false
-                // Release the waiting side if the timer won.
+                // When the timer won, the waiting half may not even have
+                // started: cancelled first, it returns at once when it does;
+                // one already waiting is released here. (Released before the
+                // cancellation, a late one would wait for the next entry and
+                // hold this call, and its heartbeat, until then.)
+                group.cancelAll()
                 let waiter = state.withLock { state -> CheckedContinuation<Void, Never>? in
                     defer { state.waiter = nil }
                     return state.waiter
                 }
                 waiter?.resume()
-                group.cancelAll()
                 return first
             }
             _ = waited
