@@ -50,14 +50,17 @@ struct GrpcioEndToEndTests {
         #expect(result["reflection_v1alpha_services"] as? [String] == offered)
         #expect(result["reflection_v1_services"] as? [String] == offered)
         #expect(result["reflection_v1alpha_file"] as? String == "monitor/v1/intake.proto")
-        #expect(result["reflection_v1alpha_methods"] as? [String] == ["ReportEvents", "ReportEvent"])
+        #expect(
+            result["reflection_v1alpha_methods"] as? [String] == ["ReportEvents", "ReportEvent"])
         let files = result["reflection_v1_files"] as? [String] ?? []
         #expect(files.contains("monitor/v1/cases.proto"))
         #expect(files.contains("google/protobuf/timestamp.proto"), "with its imports: \(files)")
 
         #expect(result["items_listed"] as? Int == 32)
         let acks = result["acks"] as? [[String: Any]] ?? []
-        #expect(acks.map { $0["status"] as? String } == ["ACK_STATUS_ACCEPTED", "ACK_STATUS_ACCEPTED"])
+        #expect(
+            acks.map { $0["status"] as? String }
+                == ["ACK_STATUS_ACCEPTED", "ACK_STATUS_ACCEPTED"])
         #expect(acks.map { $0["eventId"] as? String } == ["py-r1", "py-a1"])
         #expect(
             result["resent_statuses"] as? [String]

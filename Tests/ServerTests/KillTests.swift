@@ -133,7 +133,8 @@ struct KillTests {
         _ = try await admin.unary(CatalogueService.putItems, PutItemsRequest(items: document.items))
         let departmentSecret = try await admin.unary(
             AdminService.createToken,
-            CreateTokenRequest(name: "health system", role: .department, departmentCode: Demo.health)
+            CreateTokenRequest(
+                name: "health system", role: .department, departmentCode: Demo.health)
         ).secret
         let supervisorSecret = try await admin.unary(
             AdminService.createToken, CreateTokenRequest(name: "watcher", role: .supervisor)
@@ -196,7 +197,8 @@ struct KillTests {
         // Each case's timeline holds each of its events exactly once.
         for number in 0..<Self.cases {
             let view = try await supervisor.unary(
-                CaseService.getCase, GetCaseRequest(departmentCode: Demo.health, caseID: "K-\(number)"))
+                CaseService.getCase,
+                GetCaseRequest(departmentCode: Demo.health, caseID: "K-\(number)"))
             let ids = view.timeline.compactMap { $0.event?.eventID }
             #expect(ids.sorted() == ["k\(number)-a", "k\(number)-r", "k\(number)-s"], "K-\(number)")
         }

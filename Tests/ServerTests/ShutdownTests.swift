@@ -100,7 +100,9 @@ struct ShutdownTests {
 
         // The watcher is told to go elsewhere rather than cut off.
         let watchEnding = try await watch.waitForEnd(timeout: .seconds(15))
-        #expect((watchEnding as? RPCError)?.code == .unavailable, "\(String(describing: watchEnding))")
+        #expect(
+            (watchEnding as? RPCError)?.code == .unavailable,
+            "\(String(describing: watchEnding))")
 
         let status = try await server.process.waitForExit(timeout: .seconds(20))
         let took = ContinuousClock.now - stopAsked
@@ -128,7 +130,8 @@ struct ShutdownTests {
         try FileManager.default.createDirectory(at: data, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(at: data) }
         let config = data.appendingPathComponent("monitord.conf")
-        try "# quiet at first\nlog-level = warning\n".write(to: config, atomically: true, encoding: .utf8)
+        try "# quiet at first\nlog-level = warning\n".write(
+            to: config, atomically: true, encoding: .utf8)
 
         let server = try await Monitord(
             dataDirectory: data.appendingPathComponent("store"),

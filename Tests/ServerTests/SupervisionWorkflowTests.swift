@@ -51,7 +51,9 @@ struct SupervisionWorkflowTests {
             Issue.record("the action was allowed", sourceLocation: sourceLocation)
         } catch let error as RPCError {
             #expect(error.code == .failedPrecondition, sourceLocation: sourceLocation)
-            #expect(error.message.contains(reason), "\(error.message)", sourceLocation: sourceLocation)
+            #expect(
+                error.message.contains(reason), "\(error.message)",
+                sourceLocation: sourceLocation)
         } catch {
             Issue.record("unexpected \(error)", sourceLocation: sourceLocation)
         }

@@ -28,7 +28,8 @@ struct WatchTests {
         }
         let acks = try await server.report(events, as: department)
         guard acks.allSatisfy({ $0.status == .accepted }) else {
-            throw HarnessError("not every event was accepted: \(acks.filter { $0.status != .accepted })")
+            let refused = acks.filter { $0.status != .accepted }
+            throw HarnessError("not every event was accepted: \(refused)")
         }
     }
 
@@ -43,7 +44,9 @@ struct WatchTests {
             for (index, system) in systems.enumerated() {
                 group.addTask {
                     var events: [Messages.CaseEvent] = []
-                    for number in stride(from: first + index, to: first + count, by: systems.count) {
+                    let numbers = stride(
+                        from: first + index, to: first + count, by: systems.count)
+                    for number in numbers {
                         let script = CaseScript(
                             department: system.item.departmentCode, caseID: "E-\(number)")
                         let day = 10 + number % 10
@@ -56,7 +59,8 @@ struct WatchTests {
                     }
                     let acks = try await server.report(events, as: system.client)
                     guard acks.allSatisfy({ $0.status == .accepted }) else {
-                        throw HarnessError("events refused: \(acks.filter { $0.status != .accepted })")
+                        let refused = acks.filter { $0.status != .accepted }
+                        throw HarnessError("events refused: \(refused)")
                     }
                 }
             }

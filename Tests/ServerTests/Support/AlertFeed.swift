@@ -76,16 +76,19 @@ final class AlertFeed: Sendable {
         transitions.filter { $0.kind == .raised }.compactMap(\.alert)
     }
 
-    /// Waits until the transitions received satisfy `condition`.
+    /// Waits until the transitions received satisfy `condition`; `what`
+    /// names it in the failure.
     func wait(
         timeout: Duration = .seconds(20), for what: String,
         _ condition: @escaping @Sendable ([Messages.AlertTransition]) -> Bool
     ) async throws {
         let met = await eventually(timeout: timeout) { [self] in condition(transitions) }
         if !met {
+            let received = transitions.map {
+                "\($0.sequence) \($0.kind) \($0.alert?.rule ?? .unspecified)"
+            }
             throw HarnessError(
-                "the watch did not receive \(what) in \(timeout); it has "
-                    + "\(transitions.map { "\($0.sequence) \($0.kind) \($0.alert?.rule ?? .unspecified)" })"
+                "the watch did not receive \(what) in \(timeout); it has \(received)"
                     + (ending.map { "; it ended with \($0)" } ?? ""))
         }
     }
