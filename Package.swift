@@ -98,7 +98,10 @@ let package = Package(
             resources: [.copy("Fixtures")]),
         .testTarget(
             name: "ServerTests",
-            dependencies: ["Server", "ClientKit", "Messages", "Services", "Transport"]),
+            dependencies: [
+                "Server", "ClientKit", "Messages", "Services", "Transport", "Engine",
+                "Interchange", "Store",
+            ]),
         .testTarget(name: "ClientKitTests", dependencies: ["ClientKit", "Server"]),
         // Runs the built monctl against the built monitord.
         .testTarget(
