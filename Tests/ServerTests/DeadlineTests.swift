@@ -145,6 +145,9 @@ struct DeadlineTests {
                     && $0.dropFirst(before).contains {
                         $0.kind == .raised && $0.alert?.rule == .specialProcedureTime
                     }
+                    && $0.dropFirst(before).filter {
+                        $0.kind == .raised && $0.alert?.rule == .lateReporting
+                    }.count >= 2
             }
             let after = Array(feed.transitions.dropFirst(before))
             let withdrawn = try #require(

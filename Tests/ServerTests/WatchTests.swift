@@ -219,7 +219,7 @@ struct WatchTests {
             request.heartbeatSeconds = 60
             let slow = try await supervisor.serverStreaming(
                 AlertService.watchAlerts, request, timeout: .seconds(120))
-            _ = try await eventually { server.server.runtime.hub.subscriberCount == 1 }
+            _ = await eventually { server.server.runtime.hub.subscriberCount == 1 }
             let capacity = server.server.runtime.hub.capacity
             var cases = 0
             while server.server.runtime.hub.position < UInt64(capacity + 2_000) {
