@@ -99,6 +99,7 @@ extension AlertEndpoint {
                     }
                 }
             ) { _, _, _, _ in
+                // `validate` refused a request without a decision.
                 (action!, { _ in }, nil)
             }
         }

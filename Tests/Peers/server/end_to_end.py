@@ -47,8 +47,12 @@ def compile_standard(protos_dir, out_dir):
 
 def main():
     port, admin_secret, catalogue_path, protos_dir = sys.argv[1:5]
-    out_dir = tempfile.mkdtemp(prefix="monitor-protos-")
-    compile_standard(protos_dir, out_dir)
+    with tempfile.TemporaryDirectory(prefix="monitor-protos-") as out_dir:
+        compile_standard(protos_dir, out_dir)
+        run(port, admin_secret, catalogue_path)
+
+
+def run(port, admin_secret, catalogue_path):
 
     from monitor.v1 import admin_pb2, admin_pb2_grpc
     from monitor.v1 import alerts_pb2, alerts_pb2_grpc

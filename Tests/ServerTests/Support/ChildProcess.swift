@@ -2,7 +2,13 @@ import Foundation
 import Synchronization
 
 /// A child process whose standard output and error are read line by line
-/// as they come, and whose exit is awaited without blocking a thread.
+/// as they come, and whose exit is awaited without blocking a task.
+///
+/// Each output is read by a thread of its own with plain blocking reads
+/// until the end of the stream, which holds the pipe open as long as it
+/// reads. (A dispatch readability source would watch a descriptor that the
+/// pipe closes when it is released, and libdispatch does not survive that
+/// when tests start and kill many processes at once.)
 final class ChildProcess: @unchecked Sendable {
     // Invariant for @unchecked Sendable: `process` is configured before
     // `run()` and afterwards used only through its thread-safe accessors;
@@ -35,12 +41,6 @@ final class ChildProcess: @unchecked Sendable {
         process.standardOutput = outPipe
         process.standardError = errPipe
         process.standardInput = inPipe
-        outPipe.fileHandleForReading.readabilityHandler = { [weak self] handle in
-            self?.received(handle.availableData, stream: 0)
-        }
-        errPipe.fileHandleForReading.readabilityHandler = { [weak self] handle in
-            self?.received(handle.availableData, stream: 1)
-        }
         process.terminationHandler = { [weak self] process in
             self?.state.withLock {
                 $0.exitStatus = process.terminationStatus
@@ -48,6 +48,17 @@ final class ChildProcess: @unchecked Sendable {
             }
         }
         try process.run()
+        for (stream, pipe) in [outPipe, errPipe].enumerated() {
+            let handle = pipe.fileHandleForReading
+            let reader = Thread { [weak self] in
+                while true {
+                    let data = handle.availableData
+                    self?.received(data, stream: stream)
+                    if data.isEmpty { break }
+                }
+            }
+            reader.start()
+        }
     }
 
     /// The process id.
@@ -71,10 +82,6 @@ final class ChildProcess: @unchecked Sendable {
                 state.partial[stream] = Data(state.partial[stream][(newline + 1)...])
                 if stream == 0 { state.stdout.append(line) } else { state.stderr.append(line) }
             }
-        }
-        if data.isEmpty {
-            let pipe = stream == 0 ? outPipe : errPipe
-            pipe.fileHandleForReading.readabilityHandler = nil
         }
     }
 
