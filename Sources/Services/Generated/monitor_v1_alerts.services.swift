@@ -21,7 +21,8 @@ public enum AlertService {
     /// keeps (the trailer "monitor-oldest-sequence" says what it keeps; take a
     /// snapshot with ListAlerts and resume from its position). A watcher that
     /// reads too slowly is ended with RESOURCE_EXHAUSTED and the trailer
-    /// "monitor-resume-after" with the last sequence it was sent.
+    /// "monitor-resume-after" with the last sequence it was sent; a server that
+    /// is shutting down ends every watch with UNAVAILABLE and the same trailer.
     public static let watchAlerts = MethodDescriptor<
         WatchAlertsRequest, WatchAlertsResponse
     >(serviceName: serviceName, methodName: "WatchAlerts", kind: .serverStreaming)
