@@ -72,6 +72,9 @@ let package = Package(
         .target(name: "ClientKit", dependencies: ["Services", "Messages", "Transport", "CSQLite"]),
         .executableTarget(
             name: "monctl", dependencies: ["ClientKit", "Interchange", "Engine", "Messages"]),
+        // The vendor's guide's example, built and run by the tests against a server.
+        .executableTarget(
+            name: "GettingStarted", dependencies: ["ClientKit"], path: "Examples/GettingStarted"),
 
         // Benchmarks: release builds run by scripts/bench, never by the tests.
         .executableTarget(
@@ -92,6 +95,9 @@ let package = Package(
             name: "ServerTests",
             dependencies: ["Server", "ClientKit", "Messages", "Services", "Transport"]),
         .testTarget(name: "ClientKitTests", dependencies: ["ClientKit", "Server"]),
+        // A reporter process the ClientKit tests kill mid-send.
+        .executableTarget(
+            name: "ReporterProbe", dependencies: ["ClientKit"], path: "Tests/ReporterProbe"),
         .testTarget(name: "MonctlTests", dependencies: ["ClientKit"]),
     ],
     swiftLanguageModes: [.v6]

@@ -182,7 +182,12 @@ public final class AlertWatcher: AsyncSequence, Sendable {
     /// Reads updates, reconnecting as needed.
     public struct Iterator: AsyncIteratorProtocol {
         let watcher: AlertWatcher
-        private var responses: StreamedResponses<WatchAlertsResponse>.AsyncIterator?
+        private var responses: StreamedResponses<WatchAlertsResponse>.AsyncIterator? {
+            didSet { if responses == nil { call.current = nil } }
+        }
+        /// Cancels the open watch when the iterator is dropped (a `break` out
+        /// of the loop), so that no stream outlives its reader.
+        private let call = OpenCall()
         private var failures = 0
         private static let path = AlertService.watchAlerts.path
 
@@ -205,7 +210,9 @@ public final class AlertWatcher: AsyncSequence, Sendable {
                         return .snapshot(snapshot)
                     }
                     if responses == nil {
-                        responses = try await subscribe().makeAsyncIterator()
+                        let stream = try await subscribe()
+                        call.current = stream
+                        responses = stream.makeAsyncIterator()
                     }
                     guard let response = try await responses?.next() else {
                         throw MonitorError(
@@ -282,6 +289,19 @@ public final class AlertWatcher: AsyncSequence, Sendable {
             } while !token.isEmpty
             return AlertSnapshot(alerts: alerts, position: position ?? 0)
         }
+    }
+}
+
+/// The watch call an iterator has open; cancelled when replaced or dropped.
+private final class OpenCall: @unchecked Sendable {
+    // Invariant for @unchecked Sendable: used only by the one task that
+    // iterates, like the iterator that owns it.
+    var current: StreamedResponses<WatchAlertsResponse>? {
+        willSet { current?.cancel() }
+    }
+
+    deinit {
+        current?.cancel()
     }
 }
 
