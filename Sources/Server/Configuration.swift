@@ -27,6 +27,11 @@ public struct Configuration: Sendable, Equatable {
     public var shutdownGraceSeconds = 10
     /// Load the demo catalogue and replay the demo feed.
     public var demo = false
+    /// The catalogue the demo loads into an empty store.
+    public var demoCatalogue = "demo/catalogue.json"
+    /// How many times faster than real time the demo clock runs after its
+    /// fortnight of history.
+    public var demoSpeed = 30
     /// The configuration file read, if any (kept for reloads).
     public var configFile: String?
 
@@ -118,6 +123,11 @@ public struct Configuration: Sendable, Equatable {
             alertRetentionDays = try integer(0...36500)
         case "shutdown-grace":
             shutdownGraceSeconds = try integer(0...3600)
+        case "demo-catalogue":
+            guard !value.isEmpty else { throw fail("a file") }
+            demoCatalogue = value
+        case "demo-speed":
+            demoSpeed = try integer(1...3600)
         case "demo":
             switch value {
             case "true", "yes", "1", "": demo = true
@@ -166,6 +176,10 @@ public struct Configuration: Sendable, Equatable {
                summary: "time calls get to finish on SIGTERM (default 10)"),
         Option(name: "demo", argument: "", summary: "load the demo county and replay its feed",
                isSwitch: true),
+        Option(name: "demo-catalogue", argument: "FILE",
+               summary: "catalogue the demo loads (default demo/catalogue.json)"),
+        Option(name: "demo-speed", argument: "N",
+               summary: "demo clock speed after its fortnight of history (default 30)"),
         Option(name: "config", argument: "FILE", summary: "read settings from FILE"),
     ]
 
@@ -175,6 +189,7 @@ public struct Configuration: Sendable, Equatable {
             monitord: the approval supervision server.
 
             Usage: monitord [options]
+                   monitord backup|restore|check ...   (see monitord backup --help)
 
             Starts the gRPC server on its embedded SQLite store in the data directory,
             creating the store on first start. Flags win over MONITOR_* environment

@@ -84,6 +84,18 @@ final class CallChannel: Sendable {
 
     // MARK: The task's side
 
+    /// Takes the next inbound message if one is ready, without suspending: `.some(nil)`
+    /// at the end of the stream, nil when the caller must wait.
+    func tryReceive() throws(RPCError) -> [UInt8]?? {
+        let ready: Received? = state.withLock { state in takeInbound(&state) }
+        switch ready {
+        case .message(let message): return .some(message)
+        case .end: return .some(nil)
+        case .failure(let error): throw error
+        case nil: return nil
+        }
+    }
+
     /// Takes the next inbound message; nil at the end of the stream.
     func receive() async throws(RPCError) -> [UInt8]? {
         let immediate: Received? = state.withLock { state in
@@ -131,7 +143,15 @@ final class CallChannel: Sendable {
 
     /// Appends one framed message; suspends while the outbound buffer is above the mark.
     func send(_ message: [UInt8], startsResponse: Bool) async throws(RPCError) {
-        let mustWait = try state.withLock { (state) throws(RPCError) -> Bool in
+        if try enqueue(message, startsResponse: startsResponse) {
+            try await waitForRoom()
+        }
+    }
+
+    /// Appends one framed message without suspending; returns whether the caller must
+    /// wait for room (`waitForRoom`) before sending more.
+    func enqueue(_ message: [UInt8], startsResponse: Bool) throws(RPCError) -> Bool {
+        try state.withLock { (state) throws(RPCError) -> Bool in
             if let error = Self.sendError(state) { throw error }
             if state.outboundEnded {
                 throw RPCError(code: .internal, message: "the call already finished sending")
@@ -143,19 +163,21 @@ final class CallChannel: Sendable {
             scheduleLocked(&state)
             return state.outbound.count - state.outboundOffset > outboundMark
         }
-        if mustWait {
-            await withCheckedContinuation { continuation in
-                let resumeNow = state.withLock { state in
-                    if state.failure != nil || state.result != nil
-                        || state.outbound.count - state.outboundOffset <= outboundMark
-                    {
-                        return true
-                    }
-                    state.writer = continuation
-                    return false
+    }
+
+    /// Suspends until the outbound buffer is back under the mark or the call is over.
+    func waitForRoom() async throws(RPCError) {
+        await withCheckedContinuation { continuation in
+            let resumeNow = state.withLock { state in
+                if state.failure != nil || state.result != nil
+                    || state.outbound.count - state.outboundOffset <= outboundMark
+                {
+                    return true
                 }
-                if resumeNow { continuation.resume() }
+                state.writer = continuation
+                return false
             }
+            if resumeNow { continuation.resume() }
         }
         if let error = state.withLock({ Self.sendError($0) }) { throw error }
     }
@@ -444,15 +466,13 @@ final class CallChannel: Sendable {
     }
 
     /// Bytes the loop must still hand back to the connection's window when the
-    /// stream closes; the call accepts no more afterwards.
+    /// stream closes. Nothing is delivered after the close, so nothing is owed again;
+    /// how the reader's side ends is up to the caller (`complete` or `fail`).
     func takeOwedAtClose() -> Int {
         state.withLock { state in
             let owed = state.owedBytes + state.consumeRequested
             state.owedBytes = 0
             state.consumeRequested = 0
-            if state.failure == nil && state.inboundEnd == nil {
-                state.inboundEnd = .finished
-            }
             return owed
         }
     }

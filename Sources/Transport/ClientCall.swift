@@ -21,8 +21,15 @@ public final class ClientCall: Sendable {
     /// Sends one request message; suspends while the server's flow control holds the
     /// queued bytes above the outbound mark. Throws `RPCError` once the call is over.
     public func send(_ message: [UInt8]) async throws {
+        if Task.isCancelled {
+            channel.cancelByCaller()
+        }
+        // The cancellation handler is installed only around a suspension: most sends
+        // do not suspend, and installing it costs more than the send itself.
+        guard try channel.enqueue(message, startsResponse: false) else { return }
+        let channel = self.channel
         try await withTaskCancellationHandler {
-            try await channel.send(message, startsResponse: false)
+            try await channel.waitForRoom()
         } onCancel: {
             channel.cancelByCaller()
         }
@@ -99,6 +106,12 @@ public struct ResponseMessages: AsyncSequence, Sendable {
         /// The next message; nil after an OK status; throws any other status.
         public mutating func next() async throws -> [UInt8]? {
             let channel = self.channel
+            if Task.isCancelled {
+                channel.cancelByCaller()
+            }
+            if let ready = try channel.tryReceive() {
+                return ready
+            }
             return try await withTaskCancellationHandler {
                 try await channel.receive()
             } onCancel: {

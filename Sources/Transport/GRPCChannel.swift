@@ -1,3 +1,4 @@
+import Glibc
 import Synchronization
 
 /// A client's connection to one gRPC server, `host:port`, over HTTP/2 cleartext.
@@ -122,7 +123,11 @@ public final class GRPCChannel: Sendable {
 
     private func resolvedAddresses() throws(RPCError) -> [SocketAddress] {
         if let cached = state.withLock({ $0.addresses }) { return cached }
-        let addresses = try Sockets.resolve(host: host, port: port)
+        // The connection tries the first address only; IPv4 goes first because servers
+        // here bind 127.0.0.1 while "localhost" may resolve to ::1 first.
+        let addresses = try Sockets.resolve(host: host, port: port).sorted {
+            $0.family == AF_INET && $1.family != AF_INET
+        }
         guard !addresses.isEmpty else {
             throw RPCError(code: .unavailable, message: "host '\(host)' has no address")
         }

@@ -45,8 +45,13 @@ public final class GRPCServer: Sendable {
     }
 
     /// Binds and listens, then starts the event loops. Throws `RPCError(.unavailable)`
-    /// naming the address when it cannot bind.
+    /// naming the address when it cannot bind, and `.failedPrecondition` when called
+    /// a second time.
     public func start() throws {
+        let alreadyStarted = state.withLock { $0.started }
+        guard !alreadyStarted else {
+            throw RPCError(code: .failedPrecondition, message: "the server was already started")
+        }
         let configuration = core.configuration
         let listener = try Listener.bind(host: configuration.host, port: configuration.port)
         var loops: [ServerLoop] = []

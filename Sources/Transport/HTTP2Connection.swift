@@ -141,7 +141,8 @@ class HTTP2Connection: EventHandler, @unchecked Sendable {
                 var chunk: UnsafePointer<UInt8>? = nil
                 let count = nghttp2_session_mem_send(session, &chunk)
                 if count < 0 {
-                    close(reason: "HTTP/2 send failed: \(String(cString: nghttp2_strerror(Int32(count))))")
+                    let reason = String(cString: nghttp2_strerror(Int32(count)))
+                    close(reason: "HTTP/2 send failed: \(reason)")
                     return
                 }
                 if count == 0 { break }

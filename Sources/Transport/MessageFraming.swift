@@ -4,10 +4,10 @@ enum MessageFraming {
     /// The size of the prefix in front of every message.
     static let prefixLength = 5
 
-    /// Appends `message` with its prefix to `buffer`, uncompressed.
+    /// Appends `message` with its prefix to `buffer`, uncompressed. The buffer grows
+    /// geometrically: reserving the exact size here would copy it on every append.
     static func append(_ message: [UInt8], to buffer: inout [UInt8]) {
         let length = UInt32(message.count)
-        buffer.reserveCapacity(buffer.count + prefixLength + message.count)
         buffer.append(0)
         buffer.append(UInt8(truncatingIfNeeded: length >> 24))
         buffer.append(UInt8(truncatingIfNeeded: length >> 16))
@@ -19,6 +19,7 @@ enum MessageFraming {
     /// The message with its prefix, as one array.
     static func framed(_ message: [UInt8]) -> [UInt8] {
         var buffer: [UInt8] = []
+        buffer.reserveCapacity(prefixLength + message.count)
         append(message, to: &buffer)
         return buffer
     }

@@ -358,7 +358,8 @@ final class ServerConnection: HTTP2Connection, @unchecked Sendable {
         }
         let (count, ended) = channel.drainOutbound(into: buffer)
         if ended {
-            flags.pointee |= NGHTTP2_DATA_FLAG_EOF.rawValue | NGHTTP2_DATA_FLAG_NO_END_STREAM.rawValue
+            flags.pointee |=
+                NGHTTP2_DATA_FLAG_EOF.rawValue | NGHTTP2_DATA_FLAG_NO_END_STREAM.rawValue
             let (status, trailers) = channel.state.withLock { ($0.status ?? .ok, $0.trailers) }
             _ = stream.state.sendStatus()
             Self.withHeaders(Self.statusFields(status, trailers: trailers)) { list, count in

@@ -102,7 +102,8 @@ enum Sockets {
         var addresses: [SocketAddress] = []
         var cursor: UnsafeMutablePointer<addrinfo>? = first
         while let entry = cursor {
-            if let address = SocketAddress(entry.pointee.ai_addr, length: entry.pointee.ai_addrlen) {
+            let info = entry.pointee
+            if let address = SocketAddress(info.ai_addr, length: info.ai_addrlen) {
                 addresses.append(address)
             }
             cursor = entry.pointee.ai_next

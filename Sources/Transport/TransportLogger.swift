@@ -93,7 +93,9 @@ public struct TransportLogger: Sendable {
     }
 
     /// Logs a line when `level` passes the threshold; fields are built only then.
-    func log(_ level: Level, _ event: String, _ fields: @autoclosure () -> [(String, String)] = []) {
+    func log(
+        _ level: Level, _ event: String, _ fields: @autoclosure () -> [(String, String)] = []
+    ) {
         guard level >= minimumLevel else { return }
         sink(Record(level: level, event: event, fields: fields()))
     }

@@ -103,11 +103,13 @@ import Transport
 
     @Test func deadlineExceededAndTheServerSeesIt() async throws {
         try await withPythonServer { server, channel in
-            let error = await #expect(throws: RPCError.self) {
-                _ = try await channel.unary(
-                    path: "/test.Echo/Sleep", request: bytes("deadline"),
-                    timeout: .milliseconds(300))
+            let call = Task {
+                try await channel.unary(
+                    path: "/test.Echo/Sleep", request: bytes("deadline"), timeout: .seconds(2))
             }
+            _ = try await server.peer.waitForLine(startingWith: "STARTED deadline")
+            let result = await call.result
+            let error = #expect(throws: RPCError.self) { try result.get() }
             #expect(error?.code == .deadlineExceeded)
             _ = try await server.peer.waitForLine(startingWith: "CANCELLED deadline")
         }

@@ -149,31 +149,11 @@ extension LoopbackTests {
         try await withServer(probe: probe) { _, channel in
             let error = await #expect(throws: RPCError.self) {
                 _ = try await channel.unary(
-                    path: "/test.Echo/Sleep", request: [], timeout: .milliseconds(200))
+                    path: "/test.Echo/Sleep", request: [], timeout: .seconds(1))
             }
             #expect(error?.code == .deadlineExceeded)
             await probe.wait(for: "sleep.cancelled")
             #expect(probe.value("sleep.cancelled") == 1)
-        }
-    }
-
-    @Test func serverEnforcesTheDeadlineItWasSent() async throws {
-        // The client's own timer is far later than the server's: only the server's
-        // enforcement can end this call in time.
-        let probe = Probe()
-        try await withServer(probe: probe) { server, _ in
-            let channel = GRPCChannel(host: "127.0.0.1", port: server.port)
-            var metadata = Metadata()
-            metadata.add("x-unused", "1")
-            let call = try await channel.makeCall(
-                path: "/test.Echo/Sleep", metadata: metadata, timeout: .milliseconds(300))
-            try await call.finishSending()
-            let error = await #expect(throws: RPCError.self) {
-                for try await _ in call.responses {}
-            }
-            #expect(error?.code == .deadlineExceeded)
-            await probe.wait(for: "sleep.cancelled")
-            await channel.close()
         }
     }
 

@@ -14,7 +14,8 @@ final class PythonPeer: @unchecked Sendable {
         var lines: [String] = []
         var ended = false
         var partial = Data()
-        var waiters: [(matches: (String) -> Bool, continuation: CheckedContinuation<String?, Never>)] = []
+        var waiters:
+            [(matches: (String) -> Bool, continuation: CheckedContinuation<String?, Never>)] = []
     }
 
     private let process = Process()
@@ -66,20 +67,31 @@ final class PythonPeer: @unchecked Sendable {
         for (waiter, line) in resumed { waiter.resume(returning: line) }
     }
 
-    /// Waits for a line (printed before or after this call) that starts with `prefix`.
-    func waitForLine(startingWith prefix: String) async throws -> String {
+    /// Waits for a line (printed before or after this call) that starts with `prefix`;
+    /// throws when the peer ends or `timeout` passes first.
+    func waitForLine(
+        startingWith prefix: String, timeout: Duration = .seconds(30)
+    ) async throws -> String {
+        let token = UInt64.random(in: 0...UInt64.max)
         let line: String? = await withCheckedContinuation { continuation in
             let now: String?? = output.withLock { state in
                 if let line = state.lines.first(where: { $0.hasPrefix(prefix) }) {
                     return .some(line)
                 }
                 if state.ended { return .some(nil) }
-                state.waiters.append(({ $0.hasPrefix(prefix) }, continuation))
+                state.waiters.append((
+                    { $0.hasPrefix(prefix) || $0 == "TIMEOUT \(token)" }, continuation))
                 return .none
             }
             if let now { continuation.resume(returning: now) }
+            Task { [weak self] in
+                try? await Task.sleep(for: timeout)
+                self?.received(Data("TIMEOUT \(token)\n".utf8))
+            }
         }
-        guard let line else { throw PeerError("peer ended before printing '\(prefix)'") }
+        guard let line, line != "TIMEOUT \(token)" else {
+            throw PeerError("peer did not print '\(prefix)' within \(timeout)")
+        }
         return line
     }
 

@@ -39,6 +39,13 @@ final class RawHTTP2 {
         setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &timeout, socklen_t(MemoryLayout<timeval>.size))
     }
 
+    /// Wraps an accepted socket (the scripted server's side).
+    init(adopting fd: Int32) {
+        self.fd = fd
+        var timeout = timeval(tv_sec: 5, tv_usec: 0)
+        setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &timeout, socklen_t(MemoryLayout<timeval>.size))
+    }
+
     deinit { close(fd) }
 
     func write(_ bytes: [UInt8]) {
@@ -109,6 +116,19 @@ final class RawHTTP2 {
     }
 
     private var buffer: [UInt8] = []
+
+    /// Reads and drops the client's 24-byte connection preface (server side).
+    func skipPreface() -> Bool {
+        while buffer.count < Self.preface.count {
+            var chunk = [UInt8](repeating: 0, count: 4096)
+            let count = recv(fd, &chunk, chunk.count, 0)
+            if count <= 0 { return false }
+            buffer += chunk[0..<count]
+        }
+        guard Array(buffer.prefix(Self.preface.count)) == Self.preface else { return false }
+        buffer.removeFirst(Self.preface.count)
+        return true
+    }
 
     /// The next frame; nil at end of stream or after the 5 s receive timeout.
     func readFrame() -> Frame? {
@@ -195,5 +215,9 @@ final class OutputCollector: @unchecked Sendable {
     private let lock = NSLock()
     private var data = Data()
     func append(_ chunk: Data) { lock.lock(); data.append(chunk); lock.unlock() }
-    var text: String { lock.lock(); defer { lock.unlock() }; return String(decoding: data, as: UTF8.self) }
+    var text: String {
+        lock.lock()
+        defer { lock.unlock() }
+        return String(decoding: data, as: UTF8.self)
+    }
 }

@@ -1,37 +1,67 @@
 import Synchronization
+import Testing
 import Transport
 
 /// What the test handlers observed, for tests to assert on.
 final class Probe: Sendable {
-    private let state = Mutex<[String: Int]>([:])
-    private let waiters = Mutex<[(String, Int, CheckedContinuation<Void, Never>)]>([])
+    private struct Waiter {
+        var id: Int
+        var key: String
+        var target: Int
+        var continuation: CheckedContinuation<Bool, Never>
+    }
+
+    private let state = Mutex<(counts: [String: Int], waiters: [Waiter], nextID: Int)>(
+        ([:], [], 0))
 
     func bump(_ key: String, by amount: Int = 1) {
-        let ready = state.withLock { counts -> [CheckedContinuation<Void, Never>] in
-            counts[key, default: 0] += amount
-            let value = counts[key]!
-            return waiters.withLock { list in
-                let ready = list.filter { $0.0 == key && value >= $0.1 }.map(\.2)
-                list.removeAll { $0.0 == key && value >= $0.1 }
-                return ready
-            }
+        let ready = state.withLock { state -> [CheckedContinuation<Bool, Never>] in
+            state.counts[key, default: 0] += amount
+            let value = state.counts[key]!
+            let ready = state.waiters.filter { $0.key == key && value >= $0.target }
+            state.waiters.removeAll { $0.key == key && value >= $0.target }
+            return ready.map(\.continuation)
         }
-        for continuation in ready { continuation.resume() }
+        for continuation in ready { continuation.resume(returning: false) }
     }
 
     func value(_ key: String) -> Int {
-        state.withLock { $0[key, default: 0] }
+        state.withLock { $0.counts[key, default: 0] }
     }
 
-    /// Waits until `key` reaches `target`.
-    func wait(for key: String, toReach target: Int = 1) async {
-        await withCheckedContinuation { continuation in
-            let done = state.withLock { counts in
-                if counts[key, default: 0] >= target { return true }
-                waiters.withLock { $0.append((key, target, continuation)) }
-                return false
+    /// Waits until `key` reaches `target`; after `timeout` records a test failure and
+    /// returns, so a broken transport fails the test instead of hanging the run.
+    func wait(
+        for key: String, toReach target: Int = 1, timeout: Duration = .seconds(30),
+        sourceLocation: SourceLocation = #_sourceLocation
+    ) async {
+        let timedOut = await withCheckedContinuation {
+            (continuation: CheckedContinuation<Bool, Never>) in
+            let id = state.withLock { state -> Int? in
+                if state.counts[key, default: 0] >= target { return nil }
+                state.nextID += 1
+                let id = state.nextID
+                state.waiters.append(Waiter(
+                    id: id, key: key, target: target,
+                    continuation: continuation))
+                return id
             }
-            if done { continuation.resume() }
+            guard let id else { return continuation.resume(returning: false) }
+            Task { [self] in
+                try? await Task.sleep(for: timeout)
+                let expired = self.state.withLock { state -> Bool in
+                    guard let index = state.waiters.firstIndex(where: { $0.id == id }) else {
+                        return false
+                    }
+                    state.waiters.remove(at: index)
+                    return true
+                }
+                if expired { continuation.resume(returning: true) }
+            }
+        }
+        if timedOut {
+            Issue.record("'\(key)' did not reach \(target) within \(timeout)",
+                         sourceLocation: sourceLocation)
         }
     }
 }

@@ -134,10 +134,16 @@ public struct Logger: Sendable {
     /// Writes one line if `level` is enabled.
     public func log(_ level: LogLevel, _ message: String, _ fields: KeyValuePairs<String, Any>) {
         guard isEnabled(level) else { return }
+        log(level, message, fields.map { ($0.key, String(describing: $0.value)) })
+    }
+
+    /// Writes one line with fields already in text, if `level` is enabled.
+    public func log(_ level: LogLevel, _ message: String, _ fields: [(String, String)]) {
+        guard isEnabled(level) else { return }
         var line = "ts=\(Self.timestamp()) level=\(level) component=\(component)"
         line += " msg=\(Self.quoted(message))"
         for (key, value) in fields {
-            line += " \(key)=\(Self.quoted(String(describing: value)))"
+            line += " \(key)=\(Self.quoted(value))"
         }
         sink.write(line: line)
     }

@@ -1,0 +1,418 @@
+import Engine
+import Interchange
+import Messages
+import Store
+import Synchronization
+
+/// The live supervision state: every case that still has a deadline ahead,
+/// in the engine's compact form, and the queue of the next instants at which
+/// something becomes due.
+///
+/// Invariant: every method that reads or changes this state is called from
+/// inside a `Store.write` closure, that is on the store's single writer
+/// thread, one call at a time. That is what makes the unlocked state safe
+/// (hence `@unchecked Sendable`), and what puts an event, the case's new
+/// state and the alerts it raised into one transaction. Other threads see
+/// only `published`, a snapshot the writer updates under a lock.
+final class SupervisionCore: @unchecked Sendable {
+    /// One case the core follows.
+    struct TrackedCase {
+        var summary: Engine.CaseSummary
+        /// The alerts the engine found holding at the last evaluation.
+        var holding: [Engine.Alert]
+    }
+
+    /// What other threads may read: the next wake-up and the live counts.
+    struct Published: Sendable {
+        var nextDueAt: Instant?
+        var counts: [String: DepartmentCaseCounts] = [:]
+        var openCases = 0
+    }
+
+    private(set) var context: EvaluationContext
+    private(set) var catalogueVersion: Int64
+    let region: String
+    let lateReportingMilliseconds: (String?) -> Int64
+
+    private var cases: [CaseKey: TrackedCase] = [:]
+    private var due = DueQueue<CaseKey>()
+    /// Alerts whose supervision notice awaits feedback, by feedback due.
+    private var feedbackDue = DueQueue<String>()
+    let published = Mutex(Published())
+    /// Set when a commit failed or an operation broke off half way: the
+    /// state above may be ahead of the store, so it is rebuilt from the
+    /// store before it is used again.
+    private let reloadNeeded = Atomic<Bool>(false)
+
+    init(context: EvaluationContext, catalogueVersion: Int64, region: String) {
+        self.context = context
+        self.catalogueVersion = catalogueVersion
+        self.region = region
+        self.lateReportingMilliseconds = { _ in 24 * 3_600_000 }
+    }
+
+    // MARK: Start-up
+
+    /// Rebuilds the state from the store: every open case refolded from its
+    /// events, every notice awaiting feedback queued; then brings alerts up
+    /// to `now` (thresholds passed while the server was down are raised now,
+    /// with the instant they became true).
+    func load(_ transaction: WriteTransaction, now: Instant) throws -> AlertBook.Outcome {
+        var keys: [CaseKey] = []
+        try transaction.forEachOpenCase { row in
+            keys.append(CaseKey(departmentCode: row.department, caseID: row.caseID))
+        }
+        var outcome = AlertBook.Outcome()
+        for key in keys {
+            let result = try refresh(key, transaction, now: now, reason: .other("server start"))
+            outcome.raised += result.raised
+            outcome.withdrawn += result.withdrawn
+        }
+        for row in try transaction.alertsAwaitingFeedback(dueBefore: Int64.max) {
+            if let dueAt = row.notice?.feedbackDueAt {
+                feedbackDue.update(row.alertID, dueAt: Instant(millisecondsSinceEpoch: dueAt))
+            }
+        }
+        outcome.raised += try tickChecked(transaction, now: now).raised
+        publish()
+        return outcome
+    }
+
+    /// Asks for the state to be rebuilt from the store before its next use.
+    func requestReload() {
+        reloadNeeded.store(true, ordering: .relaxed)
+    }
+
+    /// Rebuilds the state from the store if a failure asked for it.
+    private func reloadIfNeeded(_ transaction: WriteTransaction, now: Instant) throws {
+        guard reloadNeeded.exchange(false, ordering: .relaxed) else { return }
+        cases.removeAll()
+        due = DueQueue()
+        feedbackDue = DueQueue()
+        _ = try load(transaction, now: now)
+    }
+
+    /// Runs an operation that changes the state; should it throw half way,
+    /// the state is rebuilt before the next one.
+    private func changing<T>(_ transaction: WriteTransaction, now: Instant, _ body: () throws -> T)
+        throws -> T
+    {
+        try reloadIfNeeded(transaction, now: now)
+        do {
+            return try body()
+        } catch {
+            requestReload()
+            throw error
+        }
+    }
+
+    // MARK: Intake
+
+    /// What ingesting one event did.
+    struct Ingested {
+        var ack: EventAck
+        var outcome = AlertBook.Outcome()
+    }
+
+    /// Records one validated event, updates its case and the case's alerts,
+    /// all in `transaction`.
+    func ingest(
+        _ recorded: RecordedEvent, index: UInt64, _ transaction: WriteTransaction, now: Instant
+    ) throws -> Ingested {
+        try changing(transaction, now: now) {
+            try ingestChecked(recorded, index: index, transaction, now: now)
+        }
+    }
+
+    private func ingestChecked(
+        _ recorded: RecordedEvent, index: UInt64, _ transaction: WriteTransaction, now: Instant
+    ) throws -> Ingested {
+        let message = recorded.message
+        var ack = EventAck()
+        ack.index = index
+        ack.eventID = message.eventID
+        ack.revision = message.revision
+
+        let insertion = try transaction.insertEvent(
+            EventRecord(
+                department: message.departmentCode, caseID: message.caseID,
+                eventID: message.eventID, revision: Int(message.revision),
+                kind: message.kind.map(Self.kindNumber) ?? 0,
+                occurredAt: recorded.event.occurredAt.millisecondsSinceEpoch,
+                reportedAt: recorded.reportedAt.millisecondsSinceEpoch,
+                originRegion: region, payload: message.serializedBytes()))
+        switch insertion {
+        case .duplicate:
+            ack.status = .duplicate
+            return Ingested(ack: ack)
+        case .superseded(_, let current):
+            ack.status = .superseded
+            ack.reason = "revision \(current) of this event is already recorded"
+            return Ingested(ack: ack)
+        case .accepted:
+            ack.status = .accepted
+        }
+
+        let key = recorded.caseKey
+        let event = recorded.event
+        var deltas: [CounterName: Int64] = [.eventsReported: 1]
+        let delay = recorded.reportedAt.millisecondsSinceEpoch
+            - event.occurredAt.millisecondsSinceEpoch
+        if delay > lateReportingMilliseconds(nil) { deltas[.eventsReportedLate] = 1 }
+        try transaction.addCounters(
+            department: key.departmentCode, month: Self.month(of: recorded.reportedAt),
+            deltas: deltas)
+
+        let outcome: AlertBook.Outcome
+        if var tracked = cases[key], tracked.summary.apply(event, context: context) {
+            outcome = try settle(key, &tracked, transaction, now: now, reason: .other("new event"))
+        } else {
+            let reason: RecomputeReason = event.revision > 1
+                ? .revisedEvent(eventID: message.eventID, revision: Int(message.revision))
+                : .lateEvent(eventID: message.eventID)
+            outcome = try refresh(key, transaction, now: now, reason: reason)
+        }
+        for alert in outcome.raised where alert.rule == .unknownItem || alert.rule == .outOfOrder {
+            ack.notices.append(alert.description)
+        }
+        publish()
+        return Ingested(ack: ack, outcome: outcome)
+    }
+
+    /// Refolds a case from every stored event and settles its alerts.
+    @discardableResult
+    func refresh(
+        _ key: CaseKey, _ transaction: WriteTransaction, now: Instant, reason: RecomputeReason
+    ) throws -> AlertBook.Outcome {
+        let stored = try transaction.events(department: key.departmentCode, caseID: key.caseID)
+        var events: [Engine.CaseEvent] = []
+        events.reserveCapacity(stored.count)
+        for row in stored {
+            let reportedAt = Instant(millisecondsSinceEpoch: row.event.reportedAt)
+            // Stored events passed validation when they arrived; one that no
+            // longer reads is skipped rather than stopping its whole case.
+            if let recorded = try? RecordedEvent(
+                serializedBytes: row.event.payload, reportedAt: reportedAt)
+            {
+                events.append(recorded.event)
+            }
+        }
+        let summary = Engine.CaseSummary(events: events, context: context)
+        var tracked = cases[key] ?? TrackedCase(summary: summary, holding: [])
+        if cases[key] == nil {
+            tracked.holding = try standingAlerts(of: key, transaction)
+        }
+        tracked.summary = summary
+        return try settle(key, &tracked, transaction, now: now, reason: reason)
+    }
+
+    /// The alerts the store holds as standing for a case: what the engine
+    /// found last time the case was followed.
+    private func standingAlerts(of key: CaseKey, _ transaction: WriteTransaction) throws
+        -> [Engine.Alert]
+    {
+        let filter = StoredAlertFilter(departments: [key.departmentCode], caseID: key.caseID)
+        var standing: [Engine.Alert] = []
+        var token: String?
+        repeat {
+            let page = try transaction.alerts(filter, pageSize: 500, pageToken: token)
+            for row in page.items {
+                guard let view = try? AlertView(serializedBytes: row.payload),
+                    let message = view.alert,
+                    message.status != .withdrawn, message.status != .revoked,
+                    message.rule != .manual, message.rule != .feedbackOverdue,
+                    let alert = AlertMessages.engineAlert(message)
+                else { continue }
+                standing.append(alert)
+            }
+            token = page.nextPageToken
+        } while token != nil
+        return standing
+    }
+
+    /// Evaluates a tracked case at `now`, writes the alert transitions, the
+    /// case row and its counters, and requeues it.
+    private func settle(
+        _ key: CaseKey, _ tracked: inout TrackedCase, _ transaction: WriteTransaction,
+        now: Instant, reason: RecomputeReason
+    ) throws -> AlertBook.Outcome {
+        let evaluation = tracked.summary.evaluation(at: now)
+        let transitions = Supervision.reconcile(
+            previous: tracked.holding, current: evaluation.alerts, reason: reason)
+        let book = AlertBook(transaction: transaction, region: region)
+        let outcome = try book.apply(transitions, at: now)
+        try countAlerts(transitions, transaction)
+        tracked.holding = evaluation.alerts
+
+        let previous = try transaction.caseRecord(
+            department: key.departmentCode, caseID: key.caseID)
+        let row = CaseRows.record(
+            key: key, evaluation: evaluation, holding: evaluation.alerts,
+            catalogueVersion: catalogueVersion, now: now, context: context)
+        try transaction.upsertCase(row.record)
+        try CaseRows.applyContribution(
+            old: previous.map { CaseRows.contribution(of: $0) } ?? [:], new: row.contribution,
+            department: key.departmentCode, transaction)
+
+        let next = tracked.summary.nextDue(after: now)
+        if tracked.summary.isOpen || next != nil {
+            cases[key] = tracked
+            due.update(key, dueAt: next)
+        } else {
+            cases[key] = nil
+            due.remove(key)
+        }
+        return outcome
+    }
+
+    private func countAlerts(
+        _ transitions: [Engine.AlertTransition], _ transaction: WriteTransaction
+    ) throws {
+        for transition in transitions {
+            let (alert, delta): (Engine.Alert, Int64)
+            switch transition {
+            case .raised(let raised): (alert, delta) = (raised, 1)
+            case .withdrawn(let withdrawn, _): (alert, delta) = (withdrawn, -1)
+            case .amended: continue
+            }
+            guard !alert.rule.isOperational else { continue }
+            let name: CounterName
+            switch alert.level {
+            case .warning: name = .warnings
+            case .yellow: name = .yellowCards
+            case .red: name = .redCards
+            }
+            try transaction.addCounters(
+                department: alert.scope.departmentCode, month: Self.month(of: alert.raisedAt),
+                deltas: [name: delta])
+        }
+    }
+
+    // MARK: Time passing
+
+    /// Evaluates every case and notice whose next instant has come, raising
+    /// what became true. Called by the scheduler when the clock reaches the
+    /// published `nextDueAt`.
+    func tick(_ transaction: WriteTransaction, now: Instant) throws -> AlertBook.Outcome {
+        try changing(transaction, now: now) { try tickChecked(transaction, now: now) }
+    }
+
+    private func tickChecked(_ transaction: WriteTransaction, now: Instant) throws
+        -> AlertBook.Outcome
+    {
+        var outcome = AlertBook.Outcome()
+        for (_, key) in due.popDue(at: now) {
+            guard var tracked = cases[key] else { continue }
+            let result = try settle(key, &tracked, transaction, now: now, reason: .other("time"))
+            outcome.raised += result.raised
+            outcome.withdrawn += result.withdrawn
+        }
+        let book = AlertBook(transaction: transaction, region: region)
+        for (_, alertID) in feedbackDue.popDue(at: now) {
+            guard let view = try book.existingView(alertID) else { continue }
+            let record = AlertMessages.replay(view)
+            for overdue in record.feedbackOverdueAlerts where overdue.raisedAt <= now {
+                if let raised = try book.raise(overdue, at: now) {
+                    outcome.raised.append(raised)
+                    try countAlerts([.raised(overdue)], transaction)
+                }
+            }
+        }
+        publish()
+        return outcome
+    }
+
+    /// Follows a notice's feedback due instant (after a notice is issued or
+    /// returned), or stops following it.
+    func trackFeedback(alertID: String, dueAt: Instant?) {
+        feedbackDue.update(alertID, dueAt: dueAt)
+        publish()
+    }
+
+    // MARK: Catalogue changes
+
+    /// Switches to a new catalogue or calendar and recomputes every followed
+    /// case against it; returns how many cases were recomputed.
+    func changeContext(
+        _ newContext: EvaluationContext, version: Int64, reason: RecomputeReason,
+        _ transaction: WriteTransaction, now: Instant
+    ) throws -> (recomputed: Int, outcome: AlertBook.Outcome) {
+        try reloadIfNeeded(transaction, now: now)
+        context = newContext
+        catalogueVersion = version
+        var outcome = AlertBook.Outcome()
+        let keys = Array(cases.keys)
+        for key in keys {
+            let result = try refresh(key, transaction, now: now, reason: reason)
+            outcome.raised += result.raised
+            outcome.withdrawn += result.withdrawn
+        }
+        publish()
+        return (keys.count, outcome)
+    }
+
+    // MARK: Publishing
+
+    /// Updates the snapshot other threads read. Counts are recomputed from
+    /// the followed cases, which is linear in them; it runs once per batch
+    /// of writes, not per event.
+    private func publish() {
+        let next = [due.earliest?.instant, feedbackDue.earliest?.instant]
+            .compactMap { $0 }.min()
+        let openCount = cases.count
+        published.withLock {
+            $0.nextDueAt = next
+            $0.openCases = openCount
+        }
+    }
+
+    /// Live counts per department, from the followed cases.
+    func liveCounts(now: Instant) -> [String: DepartmentCaseCounts] {
+        var counts: [String: DepartmentCaseCounts] = [:]
+        for (key, tracked) in cases {
+            var entry = counts[key.departmentCode] ?? DepartmentCaseCounts()
+            entry.departmentCode = key.departmentCode
+            if tracked.summary.isOpen { entry.openCases += 1 }
+            let evaluation = tracked.summary.evaluation(at: now)
+            if case .held = evaluation.deadlines.promised { entry.inSpecialProcedure += 1 }
+            if tracked.summary.isOpen, let promised = evaluation.deadlines.promised?.instant,
+                promised <= now, evaluation.finishedAt == nil
+            {
+                entry.overdue += 1
+            }
+            for alert in tracked.holding where !alert.rule.isOperational {
+                switch alert.level {
+                case .warning: entry.warnings += 1
+                case .yellow: entry.yellowCards += 1
+                case .red: entry.redCards += 1
+                }
+            }
+            counts[key.departmentCode] = entry
+        }
+        return counts
+    }
+
+    // MARK: Helpers
+
+    static func month(of instant: Instant) -> Month {
+        let (year, month, _) = instant.localDate.components
+        return Month(year: year, month: month)
+    }
+
+    static func kindNumber(_ kind: Messages.CaseEvent.Kind) -> Int {
+        switch kind {
+        case .received: 10
+        case .accepted: 11
+        case .intakeRefused: 12
+        case .correctionRequested: 13
+        case .correctionReceived: 14
+        case .stepCompleted: 15
+        case .specialProcedureStarted: 16
+        case .specialProcedureEnded: 17
+        case .extensionGranted: 18
+        case .feeCharged: 19
+        case .concluded: 20
+        case .delivered: 21
+        }
+    }
+}

@@ -1,0 +1,329 @@
+/// The writes one item of a group commit makes, inside its own savepoint.
+///
+/// Handed to the body of ``Store/write(_:)`` on the writer thread. Everything
+/// written through it becomes durable together with the rest of the batch, or
+/// not at all; if the body throws, its writes alone are rolled back. It also
+/// reads, and sees its own and earlier items' uncommitted writes.
+public final class WriteTransaction: ReadTransaction {
+    /// Alert log entries appended so far in this batch, in sequence order;
+    /// handed to the commit observer once the batch is durable.
+    var appendedLog: [AlertLogEntry] = []
+    /// Counter deltas of the item running now, and of the batch's finished
+    /// items; see ``addCounters(department:month:deltas:)``.
+    private var itemCounters: [CounterKey: Int64] = [:]
+    private var batchCounters: [CounterKey: Int64] = [:]
+
+    // MARK: Events
+
+    /// Stores an event unless it is a resend, and says which it was.
+    ///
+    /// Identity is (department, event id, revision). A lower revision than
+    /// one already stored is kept as history and answered as superseded.
+    public func insertEvent(_ event: EventRecord) throws -> EventInsertion {
+        let highest = try connection.queryOne(
+            """
+            SELECT revision, seq FROM event INDEXED BY event_identity
+            WHERE department = ? AND event_id = ? ORDER BY revision DESC LIMIT 1
+            """, [event.department, event.eventID]
+        ) { (revision: $0.int(0), seq: $0.int64(1)) }
+
+        if let highest, highest.revision == event.revision {
+            return .duplicate(sequence: highest.seq)
+        }
+        if let highest, highest.revision > event.revision {
+            let existing = try connection.queryOne(
+                "SELECT seq FROM event WHERE department = ? AND event_id = ? AND revision = ?",
+                [event.department, event.eventID, event.revision]
+            ) { $0.int64(0) }
+            if let existing {
+                return .duplicate(sequence: existing)
+            }
+        }
+
+        let statement = try connection.prepare(
+            """
+            INSERT INTO event (department, case_id, event_id, revision, kind, occurred_at,
+                reported_at, origin_region, payload)
+            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
+            """)
+        defer { statement.reset() }
+        try statement.bind(1, event.department)
+        try statement.bind(2, event.caseID)
+        try statement.bind(3, event.eventID)
+        try statement.bind(4, Int64(event.revision))
+        try statement.bind(5, Int64(event.kind))
+        try statement.bind(6, event.occurredAt)
+        try statement.bind(7, event.reportedAt)
+        try statement.bind(8, event.originRegion)
+        try statement.bind(9, event.payload)
+        _ = try statement.step()
+        let sequence = connection.lastInsertRowID
+
+        if let highest, highest.revision > event.revision {
+            return .superseded(sequence: sequence, currentRevision: highest.revision)
+        }
+        return .accepted(sequence: sequence)
+    }
+
+    // MARK: Cases
+
+    /// Inserts the case row or replaces every column of the existing one.
+    ///
+    /// Two statements, because SQLite rewrites an index entry whenever an
+    /// UPDATE names one of its columns, changed or not: the upsert sets only
+    /// the columns no index holds, and a second UPDATE touches the indexed
+    /// ones (item, received instant, open flag) only when they differ.
+    public func upsertCase(_ record: CaseRecord) throws {
+        let upsert = try connection.prepare(
+            """
+            INSERT INTO case_record (department, case_id, item_code, state, is_open,
+                received_at, accepted_at, concluded_at, result, promised_deadline,
+                legal_deadline, alert_level, next_due_at, catalogue_version, updated_at,
+                derived)
+            VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16)
+            ON CONFLICT (department, case_id) DO UPDATE SET
+                state = excluded.state, accepted_at = excluded.accepted_at,
+                concluded_at = excluded.concluded_at, result = excluded.result,
+                promised_deadline = excluded.promised_deadline,
+                legal_deadline = excluded.legal_deadline, alert_level = excluded.alert_level,
+                next_due_at = excluded.next_due_at,
+                catalogue_version = excluded.catalogue_version,
+                updated_at = excluded.updated_at, derived = excluded.derived
+            """)
+        defer { upsert.reset() }
+        try upsert.bind(1, record.department)
+        try upsert.bind(2, record.caseID)
+        try upsert.bind(3, record.itemCode)
+        try upsert.bind(4, Int64(record.state))
+        try upsert.bind(5, record.isOpen ? 1 : 0)
+        try upsert.bind(6, record.receivedAt)
+        try bindOptional(upsert, 7, record.acceptedAt)
+        try bindOptional(upsert, 8, record.concludedAt)
+        try upsert.bind(9, Int64(record.result))
+        try bindOptional(upsert, 10, record.promisedDeadline)
+        try bindOptional(upsert, 11, record.legalDeadline)
+        try upsert.bind(12, Int64(record.alertLevel))
+        try bindOptional(upsert, 13, record.nextDueAt)
+        try upsert.bind(14, record.catalogueVersion)
+        try upsert.bind(15, record.updatedAt)
+        try upsert.bind(16, record.derived)
+        _ = try upsert.step()
+
+        let indexed = try connection.prepare(
+            """
+            UPDATE case_record SET item_code = ?3, received_at = ?4, is_open = ?5
+            WHERE department = ?1 AND case_id = ?2
+                AND (item_code <> ?3 OR received_at <> ?4 OR is_open <> ?5)
+            """)
+        defer { indexed.reset() }
+        try indexed.bind(1, record.department)
+        try indexed.bind(2, record.caseID)
+        try indexed.bind(3, record.itemCode)
+        try indexed.bind(4, record.receivedAt)
+        try indexed.bind(5, record.isOpen ? 1 : 0)
+        _ = try indexed.step()
+    }
+
+    private func bindOptional(_ statement: Statement, _ index: Int32, _ value: Int64?) throws {
+        if let value {
+            try statement.bind(index, value)
+        } else {
+            try statement.bindNull(index)
+        }
+    }
+
+    // MARK: Alerts
+
+    /// Inserts the alert or replaces every column of the existing one.
+    public func putAlert(_ alert: AlertRecord) throws {
+        let notice = alert.notice
+        try connection.run(
+            """
+            INSERT OR REPLACE INTO alert (\(Self.alertColumns))
+            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+            """,
+            [
+                alert.alertID, alert.rule, alert.level, alert.status, alert.appeal,
+                alert.department, alert.caseID, alert.subject, alert.dueAt, alert.raisedAt,
+                alert.description, alert.facts, alert.region, alert.sequence,
+                notice?.issuedAt, notice?.issuedBy ?? "", notice?.instructions ?? "",
+                notice?.feedbackDueDate ?? "", notice?.feedbackDueAt,
+                notice?.explanation ?? "", notice?.rectification ?? "", notice?.feedbackAt,
+                notice?.feedbackBy ?? "", notice?.timesReturned ?? 0, alert.payload,
+            ])
+    }
+
+    /// Appends a transition to the alert log, gives it the next sequence and
+    /// records that sequence on the alert's row; returns the entry as stored.
+    ///
+    /// The alert must already be stored (``putAlert(_:)``): the log refers to
+    /// it. The entry reaches the commit observer once the batch is durable.
+    @discardableResult
+    public func appendAlertLog(_ entry: AlertLogEntry) throws -> AlertLogEntry {
+        try connection.run(
+            """
+            INSERT INTO alert_log (alert_id, kind, at, actor, note, department, case_id, rule,
+                level, status, payload)
+            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+            """,
+            [
+                entry.alertID, entry.kind, entry.at, entry.actor, entry.note, entry.department,
+                entry.caseID, entry.rule, entry.level, entry.status, entry.payload,
+            ])
+        var stored = entry
+        stored.sequence = UInt64(connection.lastInsertRowID)
+        try connection.run(
+            "UPDATE alert SET sequence = ? WHERE alert_id = ?", [stored.sequence, entry.alertID])
+        appendedLog.append(stored)
+        return stored
+    }
+
+    /// Deletes alert log entries that `retention` no longer keeps; returns how
+    /// many. Sequences are never reused, and reading from a deleted position
+    /// then throws ``StoreError/positionExpired(requested:oldestKept:)``.
+    @discardableResult
+    public func pruneAlertLog(_ retention: AlertLogRetention, now: Int64) throws -> Int {
+        let cutoff: Int64
+        switch retention {
+        case .keepAll:
+            return 0
+        case .newest(let count):
+            let last = Int64(try alertLogPosition())
+            cutoff = last - Int64(count)
+        case .younger(let milliseconds):
+            cutoff = try newestEntry(recordedBefore: now - milliseconds)
+        }
+        let prunedThrough = try meta("alert_log.pruned_through")
+        guard cutoff > prunedThrough else { return 0 }
+        try connection.run("DELETE FROM alert_log WHERE sequence <= ?", [cutoff])
+        let deleted = connection.changes
+        try setMeta("alert_log.pruned_through", cutoff)
+        return deleted
+    }
+
+    /// The last entry of the log's oldest stretch recorded before `instant`.
+    ///
+    /// Walks from the oldest entry and stops at the first younger one, so the
+    /// kept entries stay one unbroken run of sequences and the cost is the
+    /// number of entries to delete, not the size of the log.
+    private func newestEntry(recordedBefore instant: Int64) throws -> Int64 {
+        let statement = try connection.prepare(
+            "SELECT sequence, at FROM alert_log ORDER BY sequence")
+        defer { statement.reset() }
+        var newest: Int64 = 0
+        while try statement.step(), statement.int64(1) < instant {
+            newest = statement.int64(0)
+        }
+        return newest
+    }
+
+    // MARK: Counters
+
+    /// Adds `deltas` to a department's counters for a month (negative deltas
+    /// subtract, e.g. for a revoked card).
+    ///
+    /// The deltas are summed in memory and written once per batch, just
+    /// before COMMIT, so a thousand events of one department cost one row
+    /// update, not a thousand. A write whose body throws loses its deltas
+    /// with the rest of its writes. Reading counters inside a write sees them.
+    public func addCounters(
+        department: String, month: Month, deltas: [CounterName: Int64]
+    ) throws {
+        for (name, delta) in deltas where delta != 0 {
+            itemCounters[CounterKey(department: department, month: month.key, name: name),
+                default: 0] += delta
+        }
+    }
+
+    /// The stored counters plus the deltas this batch has not written yet.
+    public override func counters(
+        department: String, month: Month
+    ) throws -> [CounterName: Int64] {
+        var values = try super.counters(department: department, month: month)
+        for pending in [batchCounters, itemCounters] {
+            for (key, delta) in pending where key.department == department
+                && key.month == month.key
+            {
+                values[key.name, default: 0] += delta
+            }
+        }
+        return values
+    }
+
+    /// The stored counters for a range of months plus this batch's deltas.
+    public override func counters(
+        department: String, from: Month, through: Month
+    ) throws -> [Month: [CounterName: Int64]] {
+        var values = try super.counters(department: department, from: from, through: through)
+        for pending in [batchCounters, itemCounters] {
+            for (key, delta) in pending where key.department == department
+                && (from.key...through.key).contains(key.month)
+            {
+                let month = Month(year: key.month / 100, month: key.month % 100)
+                values[month, default: [:]][key.name, default: 0] += delta
+            }
+        }
+        return values
+    }
+
+    /// Called by the writer when an item's savepoint is released: its
+    /// deltas join the batch's.
+    func itemSucceeded() {
+        for (key, delta) in itemCounters {
+            batchCounters[key, default: 0] += delta
+        }
+        itemCounters.removeAll(keepingCapacity: true)
+    }
+
+    /// Called by the writer when an item is rolled back.
+    func itemFailed() {
+        itemCounters.removeAll(keepingCapacity: true)
+    }
+
+    /// Writes the batch's summed counter deltas; the writer calls this once,
+    /// inside the batch's transaction, before COMMIT.
+    func flushCounters() throws {
+        guard !batchCounters.isEmpty else { return }
+        let statement = try connection.prepare(
+            """
+            INSERT INTO monthly_counter (department, month, name, value) VALUES (?, ?, ?, ?)
+            ON CONFLICT (department, month, name) DO UPDATE SET value = value + excluded.value
+            """)
+        for (key, delta) in batchCounters where delta != 0 {
+            defer { statement.reset() }
+            try statement.bind(1, key.department)
+            try statement.bind(2, Int64(key.month))
+            try statement.bind(3, key.name.rawValue)
+            try statement.bind(4, delta)
+            _ = try statement.step()
+        }
+        batchCounters.removeAll()
+    }
+
+    // MARK: Shared helpers
+
+    func setMeta(_ key: String, _ value: Int64) throws {
+        try connection.run(
+            """
+            INSERT INTO store_meta (key, value) VALUES (?, ?)
+            ON CONFLICT (key) DO UPDATE SET value = excluded.value
+            """, [key, value])
+    }
+}
+
+/// One counter row's key.
+struct CounterKey: Hashable {
+    let department: String
+    let month: Int
+    let name: CounterName
+}
+
+/// How much of the alert log to keep.
+public enum AlertLogRetention: Sendable, Equatable {
+    /// Keep every entry.
+    case keepAll
+    /// Keep the newest `count` entries.
+    case newest(Int)
+    /// Keep entries recorded less than this many milliseconds ago.
+    case younger(than: Int64)
+}
