@@ -190,6 +190,7 @@ public actor EventReporter {
             _ = try await spool.append(entries)
         } catch {
             release(events: entries.count, bytes: bytes)
+            if closed { throw ReporterError.closed }
             throw (error as? SpoolError).map(ReporterError.spool) ?? error
         }
         wake?.yield()
@@ -347,7 +348,8 @@ public actor EventReporter {
         }
         return rows.map { row in
             RejectedEvent(
-                id: row.sequence, event: (try? CaseEvent(serializedBytes: row.bytes)) ?? CaseEvent(),
+                id: row.sequence,
+                event: (try? CaseEvent(serializedBytes: row.bytes)) ?? CaseEvent(),
                 field: row.field, reason: row.reason,
                 rejectedAt: Date(timeIntervalSince1970: Double(row.rejectedAtMilliseconds) / 1000))
         }

@@ -14,8 +14,8 @@ struct AgainstServerTests {
         for step in 0..<4 {
             for number in 0..<cases {
                 var event = CaseEvent(
-                    eventID: "\(prefix)-\(number)-\(step)", departmentCode: ServerProcess.department,
-                    caseID: "\(prefix)-\(number)",
+                    eventID: "\(prefix)-\(number)-\(step)",
+                    departmentCode: ServerProcess.department, caseID: "\(prefix)-\(number)",
                     occurredAt: Timestamp(start.addingTimeInterval(Double(step * 600 + number))))
                 switch step {
                 case 0:

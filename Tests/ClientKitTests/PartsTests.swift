@@ -43,7 +43,9 @@ struct PartsTests {
     }
 
     @Test func errorHelpersFollowTheStatusCode() {
-        let retryable: [StatusCode] = [.unavailable, .deadlineExceeded, .resourceExhausted, .aborted]
+        let retryable: [StatusCode] = [
+            .unavailable, .deadlineExceeded, .resourceExhausted, .aborted,
+        ]
         for code in retryable {
             #expect(MonitorError(code: code, message: "").isRetryable)
         }
