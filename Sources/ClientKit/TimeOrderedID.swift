@@ -12,37 +12,13 @@ import Synchronization
 ///
 /// `EventReporter` gives one to every event reported without an id.
 public enum TimeOrderedID {
-    private struct Clock {
-        var milliseconds: UInt64 = 0
-        var counter: UInt64 = 0
-    }
-
-    private static let clock = Mutex(Clock())
+    /// The generator `next()` uses: one per process, so that every id the
+    /// process makes is greater than the one before.
+    private static let shared = Generator()
 
     /// A new identifier, greater than every one this process made before.
     public static func next() -> String {
-        format(nextBits(now: UInt64(max(0, Date().timeIntervalSince1970 * 1000))))
-    }
-
-    /// The 128 bits of the next identifier, for a clock reading `now` in ms.
-    static func nextBits(now: UInt64) -> (high: UInt64, low: UInt64) {
-        let (milliseconds, counter) = clock.withLock { clock -> (UInt64, UInt64) in
-            if now > clock.milliseconds {
-                clock.milliseconds = now
-                // Start low in the 12-bit space, leaving room to count up.
-                clock.counter = UInt64.random(in: 0..<0x400)
-            } else if clock.counter < 0xFFF {
-                clock.counter += 1
-            } else {
-                // 4096 in one millisecond: borrow the next millisecond.
-                clock.milliseconds += 1
-                clock.counter = 0
-            }
-            return (clock.milliseconds, clock.counter)
-        }
-        let high = (milliseconds & 0xFFFF_FFFF_FFFF) << 16 | 0x7000 | counter
-        let low = 0x8000_0000_0000_0000 | (UInt64.random(in: 0...UInt64.max) >> 2)
-        return (high, low)
+        format(shared.nextBits(now: UInt64(max(0, Date().timeIntervalSince1970 * 1000))))
     }
 
     /// The identifier's text form.
@@ -57,5 +33,37 @@ public enum TimeOrderedID {
     private static func hex16(_ value: UInt64) -> String {
         let digits = String(value, radix: 16)
         return String(repeating: "0", count: 16 - digits.count) + digits
+    }
+
+    /// The clock and counter behind a sequence of identifiers.
+    final class Generator: Sendable {
+        private struct Clock {
+            var milliseconds: UInt64 = 0
+            var counter: UInt64 = 0
+        }
+
+        private let clock = Mutex(Clock())
+
+        /// The 128 bits of the next identifier, for a clock reading `now` in
+        /// milliseconds.
+        func nextBits(now: UInt64) -> (high: UInt64, low: UInt64) {
+            let (milliseconds, counter) = clock.withLock { clock -> (UInt64, UInt64) in
+                if now > clock.milliseconds {
+                    clock.milliseconds = now
+                    // Start low in the 12-bit space, leaving room to count up.
+                    clock.counter = UInt64.random(in: 0..<0x400)
+                } else if clock.counter < 0xFFF {
+                    clock.counter += 1
+                } else {
+                    // 4096 in one millisecond: borrow the next millisecond.
+                    clock.milliseconds += 1
+                    clock.counter = 0
+                }
+                return (clock.milliseconds, clock.counter)
+            }
+            let high = (milliseconds & 0xFFFF_FFFF_FFFF) << 16 | 0x7000 | counter
+            let low = 0x8000_0000_0000_0000 | (UInt64.random(in: 0...UInt64.max) >> 2)
+            return (high, low)
+        }
     }
 }
