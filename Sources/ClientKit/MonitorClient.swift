@@ -92,6 +92,9 @@ public final class MonitorClient: Sendable {
     }
 
     /// Refuses new calls and closes the connection once the open calls end.
+    ///
+    /// Close the reporters and watchers made on this client first: after this
+    /// they can only retry, and a reporter keeps its events in the spool.
     public func close() async {
         await channel.close()
     }
