@@ -90,9 +90,12 @@ let package = Package(
         .testTarget(name: "TransportTests", dependencies: ["Transport"]),
         .testTarget(name: "MessagesTests", dependencies: ["Messages", "Services"]),
         .testTarget(name: "EngineTests", dependencies: ["Engine", "Interchange", "Messages"]),
-        .testTarget(name: "StoreTests", dependencies: ["Store", "CSQLite"]),
+        .testTarget(name: "StoreTests", dependencies: ["Store"]),
         // Killed mid-write by StoreTests' crash test; built with the tests.
         .executableTarget(name: "StoreProbe", dependencies: ["Store"], path: "Tests/StoreProbe"),
+        .testTarget(
+            name: "InterchangeTests", dependencies: ["Interchange", "Messages", "Engine"],
+            resources: [.copy("Fixtures")]),
         .testTarget(
             name: "ServerTests",
             dependencies: ["Server", "ClientKit", "Messages", "Services", "Transport"]),

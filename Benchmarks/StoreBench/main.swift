@@ -35,7 +35,7 @@ func parseOptions() -> Options {
         case ("--runs", let value?): options.runs = Int(value) ?? options.runs
         case ("--directory", let value?): options.directory = URL(fileURLWithPath: value)
         default:
-            print(
+            say(
                 "usage: StoreBench [--events N] [--stats-events N] [--runs R] [--directory DIR]")
             exit(2)
         }
@@ -44,6 +44,12 @@ func parseOptions() -> Options {
 }
 
 // MARK: Helpers
+
+/// Writes a line to standard output at once, unbuffered, so a long run
+/// redirected to a file shows its progress.
+func say(_ line: String) {
+    FileHandle.standardOutput.write(Data((line + "\n").utf8))
+}
 
 func median(_ values: [Double]) -> Double {
     let sorted = values.sorted()
@@ -77,13 +83,13 @@ func runCommand(_ executable: String, _ arguments: [String]) -> String {
     do {
         try process.run()
     } catch {
-        print("StoreBench: cannot run \(executable): \(error)")
+        say("StoreBench: cannot run \(executable): \(error)")
         exit(1)
     }
     let data = output.fileHandleForReading.readDataToEndOfFile()
     process.waitUntilExit()
     guard process.terminationStatus == 0 else {
-        print("StoreBench: \(executable) \(arguments) failed with \(process.terminationStatus)")
+        say("StoreBench: \(executable) \(arguments) failed with \(process.terminationStatus)")
         exit(1)
     }
     return String(decoding: data, as: UTF8.self)
@@ -273,7 +279,7 @@ func measurePeer(peer: String, template: URL, at directory: URL, events: Int) th
     }), let rate = Double(field.dropFirst("events_per_second=".count).trimmingCharacters(
         in: .whitespacesAndNewlines))
     else {
-        print("StoreBench: cannot read the peer's output: \(line)")
+        say("StoreBench: cannot read the peer's output: \(line)")
         exit(1)
     }
     return (rate, cpu / Double(events) * 1e6)
@@ -351,7 +357,7 @@ func measureStatistics(at directory: URL, events: Int) async throws
     var samples: [(String, Int)] = []
     for _ in 0..<200 {
         samples.append(
-            (String(format: "D%03d", Int.random(in: 0..<200, using: &generator)),
+            (padded("D", Int.random(in: 0..<200, using: &generator), 3),
                 Int.random(in: 0..<24, using: &generator)))
     }
     var counted: [Int64] = []
@@ -368,7 +374,7 @@ func measureStatistics(at directory: URL, events: Int) async throws
     var database: OpaquePointer?
     let path = directory.appendingPathComponent(Store.fileName).path
     guard sqlite3_open_v2(path, &database, SQLITE_OPEN_READONLY, nil) == SQLITE_OK else {
-        print("StoreBench: cannot open \(path)")
+        say("StoreBench: cannot open \(path)")
         exit(1)
     }
     defer { sqlite3_close(database) }
@@ -417,11 +423,13 @@ let templateStore = try Store(directory: templateDirectory, configuration: bench
 await templateStore.close()
 let template = templateDirectory.appendingPathComponent(Store.fileName)
 
-print("StoreBench: \(options.events) events per run, \(options.runs) runs, payload \(payload.count) B")
-print("")
-print("1. Durable events/s: the store vs the C peer, same rows, same transaction size")
-print("   (1,000 events per transaction; store: one write of 1,000 events), WAL +")
-print("   synchronous=FULL, runs alternating")
+say(
+    "StoreBench: \(options.events) events per run, \(options.runs) runs, "
+        + "payload \(payload.count) B")
+say("")
+say("1. Durable events/s: the store vs the C peer, same rows, same transaction size")
+say("   (1,000 events per transaction; store: one write of 1,000 events), WAL +")
+say("   synchronous=FULL, runs alternating")
 var storeRates: [Double] = []
 var peerRates: [Double] = []
 var storeCPU: [Double] = []
@@ -436,7 +444,7 @@ for run in 1...options.runs {
     peerCPU.append(peerResult.cpuMicroseconds)
     storeRates.append(storeRun.eventsPerSecond)
     storeCPU.append(storeRun.cpuMicrosecondsPerEvent)
-    print(
+    say(
         "   run \(run): store \(formatted(storeRun.eventsPerSecond)) ev/s "
             + "(\(formatted(storeRun.cpuMicrosecondsPerEvent, decimals: 1)) CPU us/ev), "
             + "peer \(formatted(peerResult.rate)) ev/s "
@@ -444,21 +452,21 @@ for run in 1...options.runs {
 }
 let storeMedian = median(storeRates)
 let peerMedian = median(peerRates)
-print(
+say(
     "   median: store \(formatted(storeMedian)) ev/s, peer \(formatted(peerMedian)) ev/s, "
         + "ratio store/peer \(formatted(storeMedian / peerMedian, decimals: 2))")
-print(
+say(
     "   CPU per event, median: store \(formatted(median(storeCPU), decimals: 1)) us, "
         + "peer \(formatted(median(peerCPU), decimals: 1)) us, "
         + "ratio peer/store \(formatted(median(peerCPU) / median(storeCPU), decimals: 2))")
 var load = [Double](repeating: 0, count: 3)
 if getloadavg(&load, 3) == 3 {
-    print("   machine load average (1 min) at the end: \(formatted(load[0], decimals: 1))")
+    say("   machine load average (1 min) at the end: \(formatted(load[0], decimals: 1))")
 }
 
-print("")
-print("2. Group commit under concurrency (one event per write)")
-print(
+say("")
+say("2. Group commit under concurrency (one event per write)")
+say(
     "   writers | events | events/s | CPU us/ev | commits | avg batch | max batch | p50 ms "
         + "| p99 ms")
 var lastRun: StoreRun?
@@ -468,44 +476,45 @@ for writers in [1, 16, 256] {
         at: work.appendingPathComponent("sweep"), events: events, writers: writers)
     let columns = [
         String(writers), String(events), formatted(result.eventsPerSecond),
-        formatted(result.cpuMicrosecondsPerEvent, decimals: 1), String(result.statistics.commits), formatted(result.statistics.averageBatch, decimals: 1),
+        formatted(result.cpuMicrosecondsPerEvent, decimals: 1),
+        String(result.statistics.commits), formatted(result.statistics.averageBatch, decimals: 1),
         String(result.statistics.largestBatch),
         formatted(percentile(result.latencies, 0.5), decimals: 2),
         formatted(percentile(result.latencies, 0.99), decimals: 2),
     ]
-    print("   " + columns.joined(separator: " | "))
+    say("   " + columns.joined(separator: " | "))
     if writers == 256 { lastRun = result }
 }
 let pipelined = try await measurePipelined(
     at: work.appendingPathComponent("pipelined"), events: options.events, window: 1024)
-print(
+say(
     "   1 stream, pipelined (submit, 1,024 in flight): \(formatted(pipelined.eventsPerSecond)) "
         + "ev/s, avg batch \(formatted(pipelined.statistics.averageBatch, decimals: 1))")
 
-print("")
-print("3. Size on disk")
+say("")
+say("3. Size on disk")
 if let lastRun {
     let perMillion = Double(lastRun.bytesOnDisk) / Double(options.events) * 1_000_000
-    print(
+    say(
         "   \(options.events) events (+ cases, counters, an alert per 10): "
             + "\(lastRun.bytesOnDisk / 1_048_576) MiB, "
             + "\(formatted(perMillion / 1_048_576)) MiB per million events")
 }
 
 if options.statsEvents > 0 {
-    print("")
-    print("4. A department's monthly statistics over \(options.statsEvents) events")
+    say("")
+    say("4. A department's monthly statistics over \(options.statsEvents) events")
     let statsDirectory = work.appendingPathComponent("stats")
     let loadRate = try await loadStatistics(at: statsDirectory, events: options.statsEvents)
-    print("   loaded at \(formatted(loadRate)) ev/s (writes of 1,000 events)")
+    say("   loaded at \(formatted(loadRate)) ev/s (writes of 1,000 events)")
     let size = fileSize(statsDirectory.appendingPathComponent(Store.fileName).path)
-    print("   file: \(size / 1_048_576) MiB")
+    say("   file: \(size / 1_048_576) MiB")
     let (counters, scan, agree) = try await measureStatistics(
         at: statsDirectory, events: options.statsEvents)
-    print(
+    say(
         "   counters table: median \(formatted(median(counters), decimals: 3)) ms, "
             + "p99 \(formatted(percentile(counters, 0.99), decimals: 3)) ms (200 queries)")
-    print(
+    say(
         "   peer, scanning the month's events: median \(formatted(median(scan), decimals: 1)) ms "
             + "(5 queries), ratio scan/counters "
             + "\(formatted(median(scan) / max(median(counters), 0.0001)))x; "

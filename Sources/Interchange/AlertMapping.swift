@@ -288,14 +288,18 @@ private func factList(of alert: Engine.Alert) -> [Fact] {
     default: deadlineName = "deadline"
     }
     add(deadlineName, facts.deadline?.iso8601)
-    add(alert.rule == .extensionGrant ? "allowed_extension_days" : "limit_days",
+    add(
+        alert.rule == .extensionGrant ? "allowed_extension_days" : "limit_days",
         facts.limitDays.map(String.init))
     add(alert.rule == .lateReporting ? "reported_at" : "finished_at", facts.finishedAt?.iso8601)
     add("working_days_over", facts.workingDaysOver.map(String.init))
     add("event_id", facts.eventID)
     add(alert.rule == .fee ? "fee_total_fen" : "amount_fen", facts.amountFen.map(String.init))
-    add(alert.rule == .fee ? "fee_standard_fen" : "standard_fen", facts.standardFen.map(String.init))
-    add(alert.rule == .extensionGrant ? "extension_days" : "observed_days",
+    add(
+        alert.rule == .fee ? "fee_standard_fen" : "standard_fen", facts.standardFen.map(String.init)
+    )
+    add(
+        alert.rule == .extensionGrant ? "extension_days" : "observed_days",
         facts.observedDays.map(String.init))
     add("region", facts.region?.digits)
     add("year", facts.year.map(String.init))

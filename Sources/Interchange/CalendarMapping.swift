@@ -32,12 +32,13 @@ public struct RegionalCalendarYear: Hashable, Sendable {
                     + "000000 for the national calendar")
         }
         let yearNumber = Int(message.year)
-        let yearValid = MessageBounds.calendarYears.contains(yearNumber)
+        let years = MessageBounds.calendarYears
+        let yearValid = years.contains(yearNumber)
         if !yearValid {
             list.add(
                 "year",
-                "is \(message.year); expected a year from \(MessageBounds.calendarYears.lowerBound) "
-                    + "to \(MessageBounds.calendarYears.upperBound)")
+                "is \(message.year); expected a year from \(years.lowerBound) to "
+                    + "\(years.upperBound)")
         }
 
         func dates(_ texts: [String], _ field: String) -> [(Int, LocalDate)] {

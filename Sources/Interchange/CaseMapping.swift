@@ -69,9 +69,11 @@ extension CaseEvaluation {
     /// the delivery deadline after an approval. `met_at` is when the case,
     /// step or procedure finished, or the delivery.
     ///
-    /// - Parameter item: the catalogue's item, for the promised and legal
-    ///   limits in days; nil leaves them 0.
-    public func deadlineMessages(item: Engine.Item? = nil) -> [Messages.Deadline] {
+    /// - Parameter catalogue: the catalogue the case was evaluated against,
+    ///   for the limits in days.
+    public func deadlineMessages(in catalogue: Catalogue) -> [Messages.Deadline] {
+        let item = itemCode.flatMap { catalogue.items[$0] }
+        let settings = catalogue.settings(forItem: itemCode)
         var result: [Messages.Deadline] = []
         let all = alerts + upcoming
         let missingYears = Set(all.filter { $0.rule == .calendarMissing }.compactMap(\.facts.year))
@@ -103,7 +105,7 @@ extension CaseEvaluation {
                 .limitDays
             result.append(
                 deadline(
-                    .intake, "", limit: limit ?? item?.intakeLimit, due: intake, paused: false,
+                    .intake, "", limit: limit ?? item?.intakeLimit ?? 5, due: intake, paused: false,
                     met: nil))
         }
 
@@ -151,9 +153,10 @@ extension CaseEvaluation {
         }
 
         if let delivery = deadlines.delivery {
-            let limit = all.first { $0.rule == .delivery }?.facts.limitDays
             result.append(
-                deadline(.delivery, "", limit: limit, due: delivery, paused: false, met: deliveredAt))
+                deadline(
+                    .delivery, "", limit: settings.deliveryLimit, due: delivery, paused: false,
+                    met: deliveredAt))
         }
         return result
     }

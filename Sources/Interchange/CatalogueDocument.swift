@@ -61,13 +61,15 @@ public struct CatalogueDocument: Hashable, Sendable {
         try self.init(jsonUTF8: Array(text.utf8))
     }
 
-    /// Reads the file form from UTF-8 bytes.
+    /// Reads the file form from UTF-8 bytes; a byte order mark at the start
+    /// is skipped.
     ///
     /// - Throws: ``ValidationError``, as ``init(jsonString:)``.
     public init(jsonUTF8 bytes: [UInt8]) throws(ValidationError) {
         let root: JSONValue
         do {
-            root = try JSONValue(parsing: bytes)
+            let text = bytes.starts(with: [0xEF, 0xBB, 0xBF]) ? Array(bytes.dropFirst(3)) : bytes
+            root = try JSONValue(parsing: text)
         } catch {
             throw ValidationError(field: "", reason: "\(error)")
         }
@@ -105,7 +107,9 @@ public struct CatalogueDocument: Hashable, Sendable {
         object.append("departments", .array(departments.map { $0.jsonValue() }))
         object.append("items", .array(items.map { $0.jsonValue() }))
         if let ruleSettings { object.append("ruleSettings", ruleSettings.jsonValue()) }
-        if !calendars.isEmpty { object.append("calendars", .array(calendars.map { $0.jsonValue() })) }
+        if !calendars.isEmpty {
+            object.append("calendars", .array(calendars.map { $0.jsonValue() }))
+        }
         return .object(object)
     }
 

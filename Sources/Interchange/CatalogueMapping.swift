@@ -33,7 +33,8 @@ extension Engine.Department {
 extension Messages.Department {
     /// The message for an engine department.
     public init(_ department: Engine.Department) {
-        self.init(code: department.code, name: department.name, regionCode: department.region.digits)
+        self.init(
+            code: department.code, name: department.name, regionCode: department.region.digits)
     }
 }
 
@@ -121,10 +122,12 @@ extension Engine.Item {
 
         self.init(
             code: message.code, name: message.name, departmentCode: message.departmentCode,
-            kind: kind!, legalLimit: Int(legal), promisedLimit: message.promisedLimitDays.map(Int.init),
+            kind: kind!, legalLimit: Int(legal),
+            promisedLimit: message.promisedLimitDays.map(Int.init),
             stepLimits: steps, legalExtension: message.legalExtensionDays.map(Int.init),
             feeStandard: fee,
-            allowedProcedures: allowed.isEmpty ? Set(Engine.SpecialProcedureType.allCases) : allowed,
+            allowedProcedures: allowed.isEmpty
+                ? Set(Engine.SpecialProcedureType.allCases) : allowed,
             intakeLimit: Int(message.intakeLimitDays ?? 5), rules: overrides)
     }
 }
@@ -153,7 +156,8 @@ extension Messages.Item {
             promisedLimitDays: days(item.promisedLimit), stepLimits: steps,
             legalExtensionDays: days(item.legalExtension), feeStandard: fee,
             allowedProcedures: all
-                ? [] : Engine.SpecialProcedureType.allCases.filter(item.allowedProcedures.contains)
+                ? []
+                : Engine.SpecialProcedureType.allCases.filter(item.allowedProcedures.contains)
                     .map(Messages.SpecialProcedureType.init),
             intakeLimitDays: days(item.intakeLimit),
             ruleOverrides: overrides == Messages.RuleSettings() ? nil : overrides)
@@ -211,8 +215,8 @@ extension RuleOverrides {
             if let first = switched[ruleSwitch.rule.rawValue] {
                 list.add(
                     field,
-                    "\(ruleSwitch.rule.protoName!) is switched twice (first at switches[\(first)]); "
-                        + "expected each rule at most once")
+                    "\(ruleSwitch.rule.protoName!) is switched twice (first at "
+                        + "switches[\(first)]); expected each rule at most once")
                 continue
             }
             switched[ruleSwitch.rule.rawValue] = index

@@ -36,7 +36,8 @@ extension CaseEventKind {
         case .received(let received):
             self = .received(
                 Receipt(
-                    itemCode: received.itemCode, applicant: received.applicant.map(Engine.Applicant.init),
+                    itemCode: received.itemCode,
+                    applicant: received.applicant.map(Engine.Applicant.init),
                     channel: received.channel == .online ? .online : .counter))
         case .accepted(let accepted):
             self = .accepted(handler: accepted.handler)
@@ -63,7 +64,8 @@ extension CaseEventKind {
                     feeFen: end.feeFen == 0 ? nil : end.feeFen))
         case .extensionGranted(let grant):
             self = .extensionGranted(
-                ExtensionGrant(days: Int(grant.days), approver: grant.approver, reason: grant.reason))
+                ExtensionGrant(
+                    days: Int(grant.days), approver: grant.approver, reason: grant.reason))
         case .feeCharged(let fee):
             self = .feeCharged(FeeCharge(feeItem: fee.feeItem, amountFen: fee.amountFen))
         case .concluded(let conclusion):
@@ -125,7 +127,8 @@ extension Messages.CaseEvent.Kind {
         case .received(let receipt):
             self = .received(
                 CaseReceived(
-                    itemCode: receipt.itemCode, applicant: receipt.applicant.map(Messages.Applicant.init),
+                    itemCode: receipt.itemCode,
+                    applicant: receipt.applicant.map(Messages.Applicant.init),
                     channel: receipt.channel == .online ? .online : .counter))
         case .accepted(let handler):
             self = .accepted(CaseAccepted(handler: handler))

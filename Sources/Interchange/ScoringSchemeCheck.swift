@@ -76,7 +76,8 @@ extension ScoringScheme {
         }
         if !(excellentFrom.isFinite && excellentFrom > goodFrom) {
             list.add(
-                "excellent_from", "is \(excellentFrom); expected a score above good_from \(goodFrom)")
+                "excellent_from",
+                "is \(excellentFrom); expected a score above good_from \(goodFrom)")
         }
         return list.problems
     }

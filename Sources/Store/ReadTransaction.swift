@@ -199,13 +199,7 @@ public class ReadTransaction {
     ) throws -> Page<AlertRecord> {
         let size = try checkedPageSize(pageSize)
         var conditions = Conditions()
-        conditions.addIn("department", filter.departments)
-        conditions.addIn("level", filter.levels)
-        conditions.addIn("rule", filter.rules)
-        conditions.addIn("status", filter.statuses)
-        if let caseID = filter.caseID {
-            conditions.add("case_id = ?", [caseID])
-        }
+        conditions.add(filter)
         if let from = raisedFrom {
             conditions.add("raised_at >= ?", [from])
         }
@@ -288,13 +282,7 @@ public class ReadTransaction {
         }
         var conditions = Conditions()
         conditions.add("sequence > ?", [position])
-        conditions.addIn("department", filter.departments)
-        conditions.addIn("level", filter.levels)
-        conditions.addIn("rule", filter.rules)
-        conditions.addIn("status", filter.statuses)
-        if let caseID = filter.caseID {
-            conditions.add("case_id = ?", [caseID])
-        }
+        conditions.add(filter)
         let entries = try connection.query(
             """
             SELECT \(Self.logColumns) FROM alert_log \(conditions.sql)

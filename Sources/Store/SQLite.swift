@@ -139,6 +139,15 @@ final class Connection: @unchecked Sendable {
         handle.map { sqlite3_last_insert_rowid($0) } ?? 0
     }
 
+    /// Rows SQLite stepped through in full scans (of a table or a whole
+    /// index) since the last call, over every cached statement; resets the
+    /// counts. Lets tests prove a query seeks through an index.
+    func takeFullScanSteps() -> Int {
+        statements.values.reduce(0) { total, statement in
+            total + statement.takeFullScanSteps()
+        }
+    }
+
     /// The integer a one-value PRAGMA or query returns.
     func scalar(_ sql: String) throws -> Int64 {
         try queryOne(sql) { $0.int64(0) } ?? 0
@@ -165,6 +174,11 @@ final class Statement {
     func reset() {
         sqlite3_reset(handle)
         sqlite3_clear_bindings(handle)
+    }
+
+    /// Full-scan steps since the last call; resets the count.
+    func takeFullScanSteps() -> Int {
+        Int(sqlite3_stmt_status(handle, SQLITE_STMTSTATUS_FULLSCAN_STEP, 1))
     }
 
     /// Advances to the next row; false once the statement is done.

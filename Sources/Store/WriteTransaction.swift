@@ -188,6 +188,11 @@ public final class WriteTransaction: ReadTransaction {
         case .keepAll:
             return 0
         case .newest(let count):
+            guard count >= 0 else {
+                throw StoreError.invalidArgument(
+                    name: "alert log retention", value: "\(count) entries",
+                    expected: "zero or more entries to keep")
+            }
             let last = Int64(try alertLogPosition())
             cutoff = last - Int64(count)
         case .younger(let milliseconds):

@@ -15,9 +15,9 @@ struct WriteItem: Sendable {
 /// batch of queued items.
 ///
 /// Invariants: the write connection is used only by the writer thread once
-/// it has started; `queue`, `reserved`, `slotWaiters`, `closing`, `writerIsWaiting`,
-/// `observer` and `statistics` are read and written only while holding
-/// `condition`. Those two make the `@unchecked Sendable` safe.
+/// it has started; `queue`, `reserved`, `slotWaiters`, `closing`,
+/// `writerIsWaiting`, `observer` and `statistics` are read and written only
+/// while holding `condition`. Those two make the `@unchecked Sendable` safe.
 final class Writer: @unchecked Sendable {
     private let connection: Connection
     private let condition = NSCondition()
@@ -69,8 +69,14 @@ final class Writer: @unchecked Sendable {
         return true
     }
 
-    /// Takes a place in the queue, suspending while the queue is full.
+    /// Takes a place in the queue, suspending only while the queue is full.
     func reserveSlot() async throws {
+        // The common case, a free slot, costs a lock and no suspension.
+        switch tryReserveSlot() {
+        case .reserved: return
+        case .closed: throw StoreError.closed
+        case .full: break
+        }
         try await withCheckedThrowingContinuation { (slot: CheckedContinuation<Void, any Error>) in
             condition.lock()
             if closing {
@@ -85,6 +91,21 @@ final class Writer: @unchecked Sendable {
                 condition.unlock()
             }
         }
+    }
+
+    private enum Reservation {
+        case reserved
+        case full
+        case closed
+    }
+
+    private func tryReserveSlot() -> Reservation {
+        condition.lock()
+        defer { condition.unlock() }
+        if closing { return .closed }
+        guard reserved < capacity, slotWaiters.isEmpty else { return .full }
+        reserved += 1
+        return .reserved
     }
 
     /// Queues an item in a slot taken with `reserveSlot()`.

@@ -18,7 +18,8 @@ import Store
 
 let arguments = CommandLine.arguments
 guard arguments.count >= 3 else {
-    FileHandle.standardError.write(Data("usage: StoreProbe DATA-DIRECTORY RUN-TAG [WRITERS]\n".utf8))
+    let usage = "usage: StoreProbe DATA-DIRECTORY RUN-TAG [WRITERS]\n"
+    FileHandle.standardError.write(Data(usage.utf8))
     exit(2)
 }
 let directory = URL(fileURLWithPath: arguments[1])

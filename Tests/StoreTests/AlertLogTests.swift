@@ -67,7 +67,9 @@ struct AlertLogTests {
                 position = page.position
             }
             // Index i is TAX when odd and level 1 when i % 3 == 0; sequence i + 1.
-            let indexes = (0..<30).filter { (index: Int) -> Bool in index % 2 == 1 && index % 3 == 0 }
+            let indexes = (0..<30).filter { (index: Int) -> Bool in
+                index % 2 == 1 && index % 3 == 0
+            }
             let expected = indexes.map { (index: Int) -> UInt64 in UInt64(index + 1) }
             #expect(seen == expected)
             #expect(position == 30)

@@ -47,8 +47,8 @@ struct GroupCommitTests {
             let held = try await gate.close(store)
             var pending: [PendingWrite<EventInsertion>] = []
             for index in 0..<100 {
-                pending.append(
-                    try await store.submit { try $0.insertEvent(sampleEvent(eventID: "E\(index)")) })
+                let event = sampleEvent(eventID: "E\(index)")
+                pending.append(try await store.submit { try $0.insertEvent(event) })
             }
             gate.open()
             try await held.value
@@ -105,8 +105,8 @@ struct GroupCommitTests {
             let held = try await gate.close(store)
             var pending: [PendingWrite<EventInsertion>] = []
             for index in 0..<5 {
-                pending.append(
-                    try await store.submit { try $0.insertEvent(sampleEvent(eventID: "E\(index)")) })
+                let event = sampleEvent(eventID: "E\(index)")
+                pending.append(try await store.submit { try $0.insertEvent(event) })
             }
             // A log entry for an alert that does not exist, with the foreign
             // key check deferred: each savepoint is released, COMMIT refuses.
@@ -237,10 +237,37 @@ struct GroupCommitTests {
         }
     }
 
+    @Test("a lock held by another process past the busy timeout is reported as busy")
+    func busy() async throws {
+        let directory = TemporaryDirectory()
+        var configuration = testConfiguration()
+        configuration.busyTimeoutMilliseconds = 50
+        try await withStore(at: directory.child("data"), configuration: configuration) { store in
+            _ = try await store.write { try $0.insertEvent(sampleEvent(eventID: "E1")) }
+            let intruder = try Connection(path: store.path)
+            try intruder.execute("BEGIN IMMEDIATE")
+            do {
+                _ = try await store.write { try $0.insertEvent(sampleEvent(eventID: "E2")) }
+                Issue.record("a write went through another connection's lock")
+            } catch let error as StoreError {
+                guard case .busy = error else {
+                    Issue.record("expected busy, got \(error)")
+                    return
+                }
+                #expect(error.description.contains("locked"))
+            }
+            try intruder.execute("ROLLBACK")
+            intruder.close()
+            let later = try await store.write { try $0.insertEvent(sampleEvent(eventID: "E2")) }
+            #expect(later == .accepted(sequence: 2))
+        }
+    }
+
     @Test("after close, writes and reads are refused")
     func closedStore() async throws {
         let directory = TemporaryDirectory()
-        let store = try Store(directory: directory.child("data"), configuration: testConfiguration())
+        let store = try Store(
+            directory: directory.child("data"), configuration: testConfiguration())
         _ = try await store.write { try $0.insertEvent(sampleEvent(eventID: "E1")) }
         await store.close()
         await #expect(throws: StoreError.closed) {

@@ -64,7 +64,8 @@ struct MigrationTests {
         let data = directory.child("data")
         let first = try await withStore(at: data) { try await $0.health() }
         #expect(first.schemaVersion == Schema.latestVersion)
-        #expect(FileManager.default.fileExists(atPath: data.appendingPathComponent("monitor.sqlite").path))
+        let file = data.appendingPathComponent("monitor.sqlite").path
+        #expect(FileManager.default.fileExists(atPath: file))
         let second = try await withStore(at: data) { try await $0.health() }
         #expect(second.schemaVersion == Schema.latestVersion)
     }

@@ -65,7 +65,8 @@ struct OperationsTests {
         let backupFile = directory.child("backup.sqlite")
         try await withStore(at: data) { try await $0.backup(to: backupFile) }
 
-        #expect(throws: StoreError.alreadyExists(path: data.appendingPathComponent(Store.fileName).path)) {
+        let existing = data.appendingPathComponent(Store.fileName).path
+        #expect(throws: StoreError.alreadyExists(path: existing)) {
             try Store.restore(from: backupFile, into: data)
         }
         #expect(throws: StoreError.self) {
@@ -82,7 +83,8 @@ struct OperationsTests {
             try await store.write { transaction in
                 for index in 0..<300 {
                     _ = try transaction.insertEvent(
-                        sampleEvent(eventID: "E\(index)", payload: [UInt8](repeating: 1, count: 500)))
+                        sampleEvent(
+                            eventID: "E\(index)", payload: [UInt8](repeating: 1, count: 500)))
                 }
             }
             let full = try await store.health()

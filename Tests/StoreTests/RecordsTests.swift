@@ -21,10 +21,13 @@ struct RecordsTests {
             try await store.write { transaction in
                 try transaction.addCounters(
                     department: "LAND", month: march, deltas: [.yellowCards: -1])
-                try transaction.addCounters(department: "LAND", month: april, deltas: [.received: 7])
+                try transaction.addCounters(
+                    department: "LAND", month: april, deltas: [.received: 7])
                 try transaction.addCounters(department: "TAX", month: march, deltas: [.received: 2])
             }
-            let landMarch = try await store.read { try $0.counters(department: "LAND", month: march) }
+            let landMarch = try await store.read {
+                try $0.counters(department: "LAND", month: march)
+            }
             #expect(landMarch == [.received: 5, .eventsReported: 15, .yellowCards: 4])
             let range = try await store.read {
                 try $0.counters(department: "LAND", from: march, through: april)
@@ -45,7 +48,8 @@ struct RecordsTests {
                 }
             }
             let seenInWrite = try await store.write { transaction in
-                try transaction.addCounters(department: "LAND", month: march, deltas: [.received: 1])
+                try transaction.addCounters(
+                    department: "LAND", month: march, deltas: [.received: 1])
                 return try transaction.counters(department: "LAND", from: march, through: april)
             }
             #expect(seenInWrite[march]?[.received] == 6)
@@ -195,7 +199,8 @@ struct RecordsTests {
             var token: String?
             repeat {
                 let page = try await store.read {
-                    try $0.complaints(department: "LAND", states: [0], pageSize: 2, pageToken: token)
+                    try $0.complaints(
+                        department: "LAND", states: [0], pageSize: 2, pageToken: token)
                 }
                 ids += page.items.map(\.complaintID)
                 token = page.nextPageToken
@@ -215,8 +220,8 @@ struct RecordsTests {
                         AuditRecord(
                             at: march2 + Int64(index) * 1000,
                             actor: index % 2 == 0 ? "Supervisor Li" : "admin", role: 2,
-                            action: "/monitor.v1.AlertService/IssueNotice", target: "alert A\(index)",
-                            outcome: "ok"))
+                            action: "/monitor.v1.AlertService/IssueNotice",
+                            target: "alert A\(index)", outcome: "ok"))
                 }
             }
             var targets: [String] = []
@@ -240,7 +245,8 @@ struct RecordsTests {
         try await withStore(at: directory.child("data")) { store in
             let sequences = try await store.write { transaction in
                 try (0..<5).map { index in
-                    try transaction.appendOutbound(kind: 1, recordedAt: march2, payload: [UInt8(index)])
+                    try transaction.appendOutbound(
+                        kind: 1, recordedAt: march2, payload: [UInt8(index)])
                 }
             }
             #expect(sequences == [1, 2, 3, 4, 5])

@@ -100,7 +100,7 @@ struct CaseEndpoint {
         summary.highestLevel = standing.filter { $0.rule != .calendarMissing }
             .map(\.level).max { $0.rawValue < $1.rawValue } ?? .unspecified
         view.summary = summary
-        view.deadlines = evaluation.deadlineMessages(item: item)
+        view.deadlines = evaluation.deadlineMessages(in: snapshot.context.catalogue)
         view.extensionDays = UInt32(evaluation.deadlines.extensionDays)
         let lateLimit = Int64(24 * 3_600_000)
         view.timeline = recorded.sorted {

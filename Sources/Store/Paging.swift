@@ -110,6 +110,18 @@ struct Conditions {
         add("\(column) IN (\(marks))", set.sorted())
     }
 
+    /// Adds an alert filter's conditions; the alert table and the alert log
+    /// name these columns alike.
+    mutating func add(_ filter: AlertFilter) {
+        addIn("department", filter.departments)
+        addIn("level", filter.levels)
+        addIn("rule", filter.rules)
+        addIn("status", filter.statuses)
+        if let caseID = filter.caseID {
+            add("case_id = ?", [caseID])
+        }
+    }
+
     /// "WHERE a AND b", or "" when there is no condition.
     var sql: String {
         clauses.isEmpty ? "" : "WHERE " + clauses.joined(separator: " AND ")
