@@ -78,6 +78,11 @@ extension RealPeers {
             _ = try await client.health.check(.init())
             _ = try await client.health.list(.init())
 
+            // The peer's output is read apart from the calls: wait for it.
+            let expected = unaryPaths.count
+            try await eventually("a CALL line for every call") {
+                peer.lines.filter { $0.hasPrefix("CALL ") }.count >= expected
+            }
             let calls = peer.lines.filter { $0.hasPrefix("CALL ") }
             let seen = Set(calls.map { String($0.split(separator: " ")[1]) })
             #expect(seen == unaryPaths)
@@ -103,10 +108,14 @@ extension RealPeers {
             #expect(acks == 5)
 
             // Streams get no default timeout: a watch may run for days.
-            let streamCalls = peer.lines.filter {
+            let isStream: @Sendable (String) -> Bool = {
                 $0.hasPrefix("CALL /grpc.health.v1.Health/Watch")
                     || $0.hasPrefix("CALL /monitor.v1.IntakeService/ReportEvents")
             }
+            try await eventually("the CALL lines of both streams") {
+                peer.lines.filter(isStream).count >= 2
+            }
+            let streamCalls = peer.lines.filter(isStream)
             #expect(streamCalls.count == 2)
             #expect(streamCalls.allSatisfy { $0.hasSuffix("deadline=no") })
         }

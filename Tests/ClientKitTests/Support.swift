@@ -146,6 +146,20 @@ final class ChildProcess: Sendable {
         return found
     }
 
+    /// Every line printed so far, once no new one has come for `quiet`: the
+    /// output is read apart from the calls the test makes, so a line printed
+    /// before an answer may still be on its way.
+    func settledLines(quiet: Duration = .milliseconds(300)) async -> [String] {
+        var count = -1
+        var lines = self.lines
+        while lines.count != count {
+            count = lines.count
+            try? await Task.sleep(for: quiet)
+            lines = self.lines
+        }
+        return lines
+    }
+
     /// Writes a line to the process's stdin.
     func send(_ line: String) {
         stdin.fileHandleForWriting.write(Data((line + "\n").utf8))
