@@ -71,10 +71,21 @@ final class ChildProcess: Sendable {
         process.standardInput = stdin
         process.standardOutput = stdout
         process.standardError = FileHandle.standardError
-        stdout.fileHandleForReading.readabilityHandler = { [weak self] handle in
-            self?.consume(Array(handle.availableData))
-        }
         try process.run()
+        // A thread of its own reads the output with blocking reads until the
+        // end of the file. (No dispatch source: a pipe closed while a source
+        // still watches it is a hazard when children come and go by the
+        // dozen.) The thread holds the read end until the child has gone.
+        let reader = stdout.fileHandleForReading
+        let thread = Thread { [weak self] in
+            while true {
+                let data = reader.availableData
+                self?.consume(Array(data))
+                if data.isEmpty { return }
+            }
+        }
+        thread.name = "\(name) output"
+        thread.start()
     }
 
     /// Starts a Python script from Tests/Peers/clientkit with the project's .venv.
@@ -107,7 +118,6 @@ final class ChildProcess: Sendable {
                 }
             }
         }
-        if data.isEmpty { stdout.fileHandleForReading.readabilityHandler = nil }
         for (continuation, line) in ready { continuation.resume(returning: line) }
     }
 
