@@ -71,7 +71,10 @@ let package = Package(
         // The client library vendors link, and the command line.
         .target(name: "ClientKit", dependencies: ["Services", "Messages", "Transport", "CSQLite"]),
         .executableTarget(
-            name: "monctl", dependencies: ["ClientKit", "Interchange", "Engine", "Messages"]),
+            name: "monctl",
+            dependencies: [
+                "ClientKit", "Interchange", "Engine", "Messages", "Services", "Transport",
+            ]),
         // The vendor's guide's example, built and run by the tests against a server.
         .executableTarget(
             name: "GettingStarted", dependencies: ["ClientKit"], path: "Examples/GettingStarted"),
@@ -98,12 +101,17 @@ let package = Package(
             resources: [.copy("Fixtures")]),
         .testTarget(
             name: "ServerTests",
-            dependencies: ["Server", "ClientKit", "Messages", "Services", "Transport"]),
+            dependencies: [
+                "Server", "ClientKit", "Messages", "Services", "Transport", "Engine",
+                "Interchange", "Store",
+            ]),
         .testTarget(name: "ClientKitTests", dependencies: ["ClientKit", "Server"]),
         // A reporter process the ClientKit tests kill mid-send.
         .executableTarget(
             name: "ReporterProbe", dependencies: ["ClientKit"], path: "Tests/ReporterProbe"),
-        .testTarget(name: "MonctlTests", dependencies: ["ClientKit"]),
+        // Runs the built monctl against the built monitord.
+        .testTarget(
+            name: "MonctlTests", dependencies: ["ClientKit", "Messages"], exclude: ["Fixtures"]),
     ],
     swiftLanguageModes: [.v6]
 )

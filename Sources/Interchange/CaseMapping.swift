@@ -31,7 +31,7 @@ extension Messages.CaseSummary {
     ///
     /// - Parameters:
     ///   - item: the catalogue's item, for its name; nil when unknown.
-    ///   - title: the application's title, as the received event gave it
+    ///   - title: the case's title, as the received event gave it
     ///     (the engine keeps none).
     ///   - standing: the case's alerts that still stand (not withdrawn or
     ///     revoked), for the highest level; nil for those holding in the

@@ -104,7 +104,7 @@ public struct Simulation: Sendable {
             EventLog(jsonLines: eventLog), at: instant, includeCases: includeCases)
     }
 
-    /// The application's title from the received event that counts.
+    /// The case's title from the received event that counts.
     private func title(of recorded: [RecordedEvent]) -> String {
         let counting = Set(Supervision.canonicalOrder(recorded.map(\.event)).map(Revision.init))
         for event in recorded where counting.contains(Revision(event.event)) {

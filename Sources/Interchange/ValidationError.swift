@@ -186,11 +186,16 @@ struct ProblemList {
 
     /// An enum that must name one of its declared values other than 0.
     mutating func required<E: ProtoEnum>(_ value: E, at field: String) {
-        let expected = expectedValues(E.self)
+        // The list of expected values is built only for an error: this runs
+        // for every event the server receives.
+        guard value.rawValue == 0 || value.protoName == nil else { return }
         if let name = value.protoName {
-            if value.rawValue == 0 { add(field, "is \(name); expected \(expected)") }
+            add(field, "is \(name); expected \(expectedValues(E.self))")
         } else {
-            add(field, "is \(value.rawValue), which is not a known value; expected \(expected)")
+            add(
+                field,
+                "is \(value.rawValue), which is not a known value; expected "
+                    + expectedValues(E.self))
         }
     }
 

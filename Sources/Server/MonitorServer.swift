@@ -56,14 +56,12 @@ public final class MonitorServer: Sendable {
     ) async throws -> MonitorServer {
         let log = logger.component("server")
         let directory = URL(fileURLWithPath: configuration.dataDirectory)
-        var storeConfiguration = Store.Configuration()
-        if configuration.alertRetentionDays > 0 {
-            storeConfiguration.alertLogRetention = .younger(
-                than: Int64(configuration.alertRetentionDays) * 86_400_000)
-        }
+        // The store keeps the whole alert log; the server trims it (see
+        // `keepAlertLog`), on its own clock and with the retention a reload
+        // may change.
         let store: Store
         do {
-            store = try Store(directory: directory, configuration: storeConfiguration)
+            store = try Store(directory: directory, configuration: Store.Configuration())
         } catch {
             throw ServerError.store("\(configuration.dataDirectory): \(error)")
         }
@@ -191,7 +189,10 @@ public final class MonitorServer: Sendable {
             throw ServerError.bind("\(configuration.withLock { $0.listen }): \(error)")
         }
         let scheduler = self.scheduler
-        tasks.withLock { $0.append(Task { await scheduler.run() }) }
+        tasks.withLock {
+            $0.append(Task { await scheduler.run() })
+            $0.append(Task { await self.keepAlertLog() })
+        }
         let configuration = self.configuration.withLock { $0 }
         if configuration.demo {
             let feed = DemoFeed(
@@ -207,15 +208,41 @@ public final class MonitorServer: Sendable {
     }
 
     /// Stops gracefully: no new calls, calls in flight get the grace period,
-    /// then the scheduler stops and the store closes.
+    /// then the scheduler stops and the store closes. Alert watches, which
+    /// never end by themselves, are ended at once with UNAVAILABLE and the
+    /// sequence to resume after.
     public func shutdown() async {
         let grace = configuration.withLock { $0.shutdownGraceSeconds }
         runtime.log.info("stopping", ["grace_seconds": grace])
+        runtime.hub.close()
         await transport.shutdown(gracePeriod: .seconds(grace))
         for task in tasks.withLock({ $0 }) { task.cancel() }
         metricsEndpoint?.close()
         await runtime.store.close()
         runtime.log.info("stopped")
+    }
+
+    /// How often, in seconds of the server's clock, the alert log is
+    /// trimmed to the retention in force.
+    static let retentionInterval: Int64 = 600
+
+    /// Trims the alert log to the retention setting in force, every
+    /// `retentionInterval` seconds of the server's clock, until cancelled.
+    private func keepAlertLog() async {
+        let clock = runtime.clock
+        while !Task.isCancelled {
+            let days = configuration.withLock { $0.alertRetentionDays }
+            if days > 0 {
+                do {
+                    try await runtime.store.pruneAlertLog(
+                        .younger(than: Int64(days) * 86_400_000),
+                        now: clock.now().millisecondsSinceEpoch)
+                } catch {
+                    runtime.log.warning("alert log retention failed", ["error": error])
+                }
+            }
+            try? await clock.sleep(until: clock.now().adding(seconds: Self.retentionInterval))
+        }
     }
 
     /// Applies the reloadable settings of a new configuration.

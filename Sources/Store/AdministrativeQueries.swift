@@ -208,7 +208,7 @@ extension ReadTransaction {
 
     // MARK: Audit record
 
-    /// Audit entries, oldest first, optionally of one actor and within
+    /// Audit entries, newest first, optionally of one actor and within
     /// [`from`, `before`), a page at a time.
     public func auditRecords(
         actor: String? = nil, from: Int64? = nil, before: Int64? = nil, pageSize: Int = 0,
@@ -228,12 +228,12 @@ extension ReadTransaction {
         if let pageToken {
             let token = try PageToken(
                 decoding: pageToken, query: "audit", shape: [.integer, .integer])
-            conditions.add("(at, sequence) > (?, ?)", token.values)
+            conditions.add("(at, sequence) < (?, ?)", token.values)
         }
         let rows = try connection.query(
             """
             SELECT sequence, at, actor, role, action, target, outcome FROM audit_record
-            \(conditions.sql) ORDER BY at, sequence LIMIT \(size + 1)
+            \(conditions.sql) ORDER BY at DESC, sequence DESC LIMIT \(size + 1)
             """, conditions.values
         ) { row in
             AuditRecord(

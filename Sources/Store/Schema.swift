@@ -234,6 +234,17 @@ enum Schema {
                     updated_at INTEGER NOT NULL
                 ) WITHOUT ROWID;
                 """),
+        Migration(
+            version: 4,
+            summary: "alerts of one case, and one alert's log, found through indexes",
+            // The partial index on (department, case_id) lost to the
+            // department's index, so a case's alerts were found by reading
+            // all of its department's: an index that also orders them wins.
+            sql: """
+                DROP INDEX alert_by_case;
+                CREATE INDEX alert_by_case ON alert (department, case_id, raised_at, alert_id);
+                CREATE INDEX alert_log_by_alert ON alert_log (alert_id, sequence);
+                """),
     ]
 
     /// The schema version recorded in the file.

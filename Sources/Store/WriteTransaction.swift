@@ -134,13 +134,32 @@ public final class WriteTransaction: ReadTransaction {
 
     // MARK: Alerts
 
-    /// Inserts the alert or replaces every column of the existing one.
+    /// Inserts the alert or updates every column of the existing one in place.
+    ///
+    /// An update, not a delete and insert (`INSERT OR REPLACE`): deleting the
+    /// row would make SQLite look for log entries still referring to it.
     public func putAlert(_ alert: AlertRecord) throws {
         let notice = alert.notice
         try connection.run(
             """
-            INSERT OR REPLACE INTO alert (\(Self.alertColumns))
+            INSERT INTO alert (\(Self.alertColumns))
             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+            ON CONFLICT (alert_id) DO UPDATE SET
+                rule = excluded.rule, level = excluded.level, status = excluded.status,
+                appeal = excluded.appeal, department = excluded.department,
+                case_id = excluded.case_id, subject = excluded.subject, due_at = excluded.due_at,
+                raised_at = excluded.raised_at, description = excluded.description,
+                facts = excluded.facts, region = excluded.region, sequence = excluded.sequence,
+                notice_issued_at = excluded.notice_issued_at,
+                notice_issued_by = excluded.notice_issued_by,
+                notice_instructions = excluded.notice_instructions,
+                notice_feedback_due_date = excluded.notice_feedback_due_date,
+                notice_feedback_due_at = excluded.notice_feedback_due_at,
+                notice_explanation = excluded.notice_explanation,
+                notice_rectification = excluded.notice_rectification,
+                notice_feedback_at = excluded.notice_feedback_at,
+                notice_feedback_by = excluded.notice_feedback_by,
+                notice_times_returned = excluded.notice_times_returned, payload = excluded.payload
             """,
             [
                 alert.alertID, alert.rule, alert.level, alert.status, alert.appeal,

@@ -89,12 +89,15 @@ let logger = Logger(component: "monitord", level: configuration.logLevel)
 let running = Mutex<MonitorServer?>(nil)
 let stopped = DispatchSemaphore(value: 0)
 
-// Signals are taken from their default actions and handled on a queue.
+// Signals are taken from their default actions and handled on a queue. The
+// handlers are @Sendable: a closure written in top-level code is otherwise
+// isolated to the main actor, and running it on the signal queue is a
+// violation the runtime stops the process for.
 for number in [SIGTERM, SIGINT, SIGHUP] { signal(number, SIG_IGN) }
 let signalQueue = DispatchQueue(label: "signals")
 let stopSources = [SIGTERM, SIGINT].map { number in
     let source = DispatchSource.makeSignalSource(signal: number, queue: signalQueue)
-    source.setEventHandler {
+    source.setEventHandler { @Sendable in
         guard let server = running.withLock({ $0 }) else { exit(0) }
         Task.detached {
             await server.shutdown()
@@ -105,7 +108,7 @@ let stopSources = [SIGTERM, SIGINT].map { number in
     return source
 }
 let reloadSource = DispatchSource.makeSignalSource(signal: SIGHUP, queue: signalQueue)
-reloadSource.setEventHandler {
+reloadSource.setEventHandler { @Sendable in
     do {
         let fresh = try Configuration.load(
             arguments: arguments, environment: environment, readFile: readFile)

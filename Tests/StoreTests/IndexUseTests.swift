@@ -108,4 +108,21 @@ struct IndexUseTests {
             #expect(steps <= open)
         }
     }
+
+    @Test("a case's alerts are read through the case's index, not the department's")
+    func caseAlertsUseTheirOwnIndex() async throws {
+        let directory = TemporaryDirectory()
+        try await withStore(at: directory.child("data")) { store in
+            // The shape of the query `alerts(_:)` issues for one case.
+            let plan = try await store.read { transaction in
+                try transaction.connection.query(
+                    """
+                    EXPLAIN QUERY PLAN SELECT alert_id FROM alert
+                    WHERE department = ? AND case_id = ? ORDER BY raised_at, alert_id
+                    """, ["D1", "C1"]
+                ) { $0.text(3) }
+            }
+            #expect(plan.joined().contains("alert_by_case"), "\(plan)")
+        }
+    }
 }

@@ -13,6 +13,7 @@ struct MigrationTests {
             "access_token", "audit_record",
         ],
         3: ["outbound_record", "inbound_position"],
+        4: [],
     ]
 
     func tables(_ connection: Connection) throws -> Set<String> {

@@ -35,10 +35,18 @@ final class PythonPeer: @unchecked Sendable {
         process.standardInput = input
         process.standardOutput = pipe
         process.standardError = FileHandle.standardError
-        pipe.fileHandleForReading.readabilityHandler = { [weak self] handle in
-            self?.received(handle.availableData)
-        }
         try process.run()
+        // A plain thread blocked in read(2) rather than Foundation's
+        // readabilityHandler, whose dispatch source has crashed the test
+        // process when its descriptor was closed while armed.
+        let handle = pipe.fileHandleForReading
+        Thread.detachNewThread { [weak self] in
+            while true {
+                let data = handle.availableData
+                self?.received(data)
+                if data.isEmpty { return }
+            }
+        }
     }
 
     private func received(_ data: Data) {
@@ -63,7 +71,6 @@ final class PythonPeer: @unchecked Sendable {
             }
             return resumed
         }
-        if data.isEmpty { pipe.fileHandleForReading.readabilityHandler = nil }
         for (waiter, line) in resumed { waiter.resume(returning: line) }
     }
 

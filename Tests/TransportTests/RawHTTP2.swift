@@ -1,4 +1,5 @@
 import Foundation
+import Synchronization
 import Glibc
 
 /// A hand-driven HTTP/2 client on a blocking socket, for sending what well-behaved
@@ -198,26 +199,57 @@ func runCommand(_ path: String, _ arguments: [String]) async throws -> (Int32, S
     process.standardOutput = pipe
     process.standardError = pipe
     let collected = OutputCollector()
-    pipe.fileHandleForReading.readabilityHandler = { handle in
-        collected.append(handle.availableData)
+    try process.run()
+    // Drained on a plain thread blocked in read(2) from the start, so that a
+    // command with much to say never blocks on a full pipe (and see
+    // PythonPeer for why not readabilityHandler).
+    let handle = pipe.fileHandleForReading
+    Thread.detachNewThread {
+        while true {
+            let data = handle.availableData
+            if data.isEmpty { break }
+            collected.append(data)
+        }
+        collected.finish()
     }
-    let status: Int32 = try await withCheckedThrowingContinuation { continuation in
-        process.terminationHandler = { continuation.resume(returning: $0.terminationStatus) }
-        do { try process.run() } catch { continuation.resume(throwing: error) }
+    let status = await withCheckedContinuation { continuation in
+        Thread.detachNewThread {
+            process.waitUntilExit()
+            continuation.resume(returning: process.terminationStatus)
+        }
     }
-    pipe.fileHandleForReading.readabilityHandler = nil
-    collected.append(pipe.fileHandleForReading.readDataToEndOfFile())
+    await collected.waitUntilFinished()
     return (status, collected.text)
 }
 
-final class OutputCollector: @unchecked Sendable {
-    // Invariant: `data` is only touched under `lock`.
-    private let lock = NSLock()
-    private var data = Data()
-    func append(_ chunk: Data) { lock.lock(); data.append(chunk); lock.unlock() }
-    var text: String {
-        lock.lock()
-        defer { lock.unlock() }
-        return String(decoding: data, as: UTF8.self)
+final class OutputCollector: Sendable {
+    private typealias State = (
+        data: Data, finished: Bool, waiter: CheckedContinuation<Void, Never>?
+    )
+    private let state = Mutex<State>((Data(), false, nil))
+
+    func append(_ chunk: Data) { state.withLock { $0.data.append(chunk) } }
+
+    /// Marks the output complete and wakes whoever waits for it.
+    func finish() {
+        let waiter = state.withLock { state -> CheckedContinuation<Void, Never>? in
+            state.finished = true
+            defer { state.waiter = nil }
+            return state.waiter
+        }
+        waiter?.resume()
     }
+
+    func waitUntilFinished() async {
+        await withCheckedContinuation { continuation in
+            let done = state.withLock { state -> Bool in
+                if state.finished { return true }
+                state.waiter = continuation
+                return false
+            }
+            if done { continuation.resume() }
+        }
+    }
+
+    var text: String { state.withLock { String(decoding: $0.data, as: UTF8.self) } }
 }

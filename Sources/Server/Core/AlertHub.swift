@@ -7,7 +7,9 @@ import Synchronization
 /// The store's writer calls `publish` after each commit, in sequence order,
 /// so every watcher's buffer is in order too. A watcher's buffer is bounded:
 /// a watcher that falls `capacity` entries behind is cut off, and told where
-/// to resume, instead of holding memory for it without bound.
+/// to resume, instead of holding memory for it without bound. When the
+/// server stops, `close` ends every feed once its buffer is taken, so that
+/// watchers, whose calls never end by themselves, do not hold the stop.
 final class AlertHub: Sendable {
     /// One watcher's live feed.
     final class Subscription: Sendable {
@@ -16,6 +18,8 @@ final class AlertHub: Sendable {
             var head = 0
             var overflowed = false
             var closed = false
+            /// The hub closed: the feed ends once the buffer is taken.
+            var ended = false
             /// Every entry up to this sequence was offered: queued here, or
             /// not wanted by the filter.
             var offeredThrough: UInt64 = 0
@@ -52,6 +56,8 @@ final class AlertHub: Sendable {
             case idle(position: UInt64)
             /// The watcher fell too far behind and was cut off.
             case overflowed
+            /// The server is stopping; everything buffered was taken.
+            case ended
         }
 
         /// The next entry, waiting at most `timeout`.
@@ -62,7 +68,7 @@ final class AlertHub: Sendable {
                     await withCheckedContinuation { continuation in
                         let resumeNow = state.withLock { state -> Bool in
                             if state.head < state.buffer.count || state.overflowed
-                                || state.closed
+                                || state.closed || state.ended || Task.isCancelled
                             {
                                 return true
                             }
@@ -78,13 +84,17 @@ final class AlertHub: Sendable {
                     return false
                 }
                 let first = await group.next() ?? false
-                // Release the waiting side if the timer won.
+                // When the timer won, the waiting half may not even have
+                // started: cancelled first, it returns at once when it does;
+                // one already waiting is released here. (Released before the
+                // cancellation, a late one would wait for the next entry and
+                // hold this call, and its heartbeat, until then.)
+                group.cancelAll()
                 let waiter = state.withLock { state -> CheckedContinuation<Void, Never>? in
                     defer { state.waiter = nil }
                     return state.waiter
                 }
                 waiter?.resume()
-                group.cancelAll()
                 return first
             }
             _ = waited
@@ -98,6 +108,7 @@ final class AlertHub: Sendable {
             state.withLock { state -> Next? in
                 if state.overflowed { return .overflowed }
                 guard state.head < state.buffer.count else {
+                    if state.ended { return .ended }
                     return idleIfEmpty ? .idle(position: state.offeredThrough) : nil
                 }
                 let entry = state.buffer[state.head]
@@ -113,7 +124,7 @@ final class AlertHub: Sendable {
         /// Called by the hub's publisher; overflows the feed when it is full.
         fileprivate func offer(_ entries: [AlertLogEntry]) {
             let waiter = state.withLock { state -> CheckedContinuation<Void, Never>? in
-                guard !state.overflowed, !state.closed else { return nil }
+                guard !state.overflowed, !state.closed, !state.ended else { return nil }
                 for entry in entries where accepts(entry) {
                     if state.buffer.count - state.head >= capacity {
                         state.overflowed = true
@@ -126,6 +137,16 @@ final class AlertHub: Sendable {
                 if let last = entries.last, !state.overflowed {
                     state.offeredThrough = max(state.offeredThrough, last.sequence)
                 }
+                defer { state.waiter = nil }
+                return state.waiter
+            }
+            waiter?.resume()
+        }
+
+        /// Ends the feed once its buffer is taken: the hub is closing.
+        fileprivate func end() {
+            let waiter = state.withLock { state -> CheckedContinuation<Void, Never>? in
+                state.ended = true
                 defer { state.waiter = nil }
                 return state.waiter
             }
@@ -148,6 +169,7 @@ final class AlertHub: Sendable {
         var subscribers: [UInt64: Subscription] = [:]
         var nextID: UInt64 = 0
         var position: UInt64 = 0
+        var closed = false
     }
 
     private let state = Mutex(State())
@@ -168,13 +190,26 @@ final class AlertHub: Sendable {
     /// Attaches a watcher; it receives every entry published from now on
     /// that `accepts` lets through.
     func subscribe(accepts: @escaping @Sendable (AlertLogEntry) -> Bool) -> Subscription {
-        state.withLock { state in
+        let (subscription, closed) = state.withLock { state in
             state.nextID += 1
             let subscription = Subscription(
                 id: state.nextID, capacity: capacity, hub: self, position: state.position,
                 accepts: accepts)
             state.subscribers[subscription.id] = subscription
-            return subscription
+            return (subscription, state.closed)
+        }
+        if closed { subscription.end() }
+        return subscription
+    }
+
+    /// Ends every feed, and every later one at once: the server is stopping.
+    func close() {
+        let subscribers = state.withLock { state in
+            state.closed = true
+            return Array(state.subscribers.values)
+        }
+        for subscriber in subscribers {
+            subscriber.end()
         }
     }
 

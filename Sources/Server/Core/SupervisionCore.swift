@@ -38,6 +38,10 @@ final class SupervisionCore: @unchecked Sendable {
     private var due = DueQueue<CaseKey>()
     /// Alerts whose supervision notice awaits feedback, by feedback due.
     private var feedbackDue = DueQueue<String>()
+    /// Alerts of followed cases that a supervisor closed or revoked: the
+    /// engine still finds them holding, but they no longer stand, so the
+    /// live counts leave them out.
+    private var settled = Set<String>()
     let published = Mutex(Published())
     /// Set when a commit failed or an operation broke off half way: the
     /// state above may be ahead of the store, so it is rebuilt from the
@@ -89,6 +93,7 @@ final class SupervisionCore: @unchecked Sendable {
         cases.removeAll()
         due = DueQueue()
         feedbackDue = DueQueue()
+        settled.removeAll()
         _ = try load(transaction, now: now)
     }
 
@@ -165,12 +170,20 @@ final class SupervisionCore: @unchecked Sendable {
 
         let outcome: AlertBook.Outcome
         if var tracked = cases[key], tracked.summary.apply(event, context: context) {
-            outcome = try settle(key, &tracked, transaction, now: now, reason: .other("new event"))
+            // In order, yet possibly reported late: a withdrawal it causes
+            // names it, as one caused by an out-of-order event does.
+            let reason = RecomputeReason.other(
+                "recomputed after event \(message.eventID) arrived")
+            outcome = try settle(key, &tracked, transaction, now: now, reason: reason)
+        } else if var fresh = try newCase(key, transaction),
+            fresh.summary.apply(event, context: context)
+        {
+            outcome = try settle(key, &fresh, transaction, now: now, reason: .other("new case"))
         } else {
             let reason: RecomputeReason = event.revision > 1
                 ? .revisedEvent(eventID: message.eventID, revision: Int(message.revision))
                 : .lateEvent(eventID: message.eventID)
-            outcome = try refresh(key, transaction, now: now, reason: reason)
+            outcome = try refresh(key, transaction, now: now, reason: reason, recordedNow: true)
         }
         for alert in outcome.raised where alert.rule == .unknownItem || alert.rule == .outOfOrder {
             ack.notices.append(alert.description)
@@ -179,10 +192,24 @@ final class SupervisionCore: @unchecked Sendable {
         return Ingested(ack: ack, outcome: outcome)
     }
 
+    /// An empty case to start from when this is the case's first event:
+    /// nothing stored to refold, no alert to reconcile with. Nil for a case
+    /// the store already has.
+    private func newCase(_ key: CaseKey, _ transaction: WriteTransaction) throws
+        -> TrackedCase?
+    {
+        guard cases[key] == nil,
+            try transaction.caseRecord(department: key.departmentCode, caseID: key.caseID) == nil
+        else { return nil }
+        return TrackedCase(summary: Engine.CaseSummary(caseKey: key, context: context), holding: [])
+    }
+
     /// Refolds a case from every stored event and settles its alerts.
+    /// `recordedNow` says the caller has just recorded one of its events.
     @discardableResult
     func refresh(
-        _ key: CaseKey, _ transaction: WriteTransaction, now: Instant, reason: RecomputeReason
+        _ key: CaseKey, _ transaction: WriteTransaction, now: Instant, reason: RecomputeReason,
+        recordedNow: Bool = false
     ) throws -> AlertBook.Outcome {
         let stored = try transaction.events(department: key.departmentCode, caseID: key.caseID)
         var events: [Engine.CaseEvent] = []
@@ -200,14 +227,19 @@ final class SupervisionCore: @unchecked Sendable {
         let summary = Engine.CaseSummary(events: events, context: context)
         var tracked = cases[key] ?? TrackedCase(summary: summary, holding: [])
         if cases[key] == nil {
-            tracked.holding = try standingAlerts(of: key, transaction)
+            // A case whose only event is the one just recorded is new: it has
+            // no alerts on record, and looking for them would cost a query
+            // for every new case.
+            let isNew = recordedNow && stored.count == 1
+            tracked.holding = isNew ? [] : try standingAlerts(of: key, transaction)
         }
         tracked.summary = summary
         return try settle(key, &tracked, transaction, now: now, reason: reason)
     }
 
     /// The alerts the store holds as standing for a case: what the engine
-    /// found last time the case was followed.
+    /// found last time the case was followed. Those a supervisor closed or
+    /// revoked are noted as settled on the way.
     private func standingAlerts(of key: CaseKey, _ transaction: WriteTransaction) throws
         -> [Engine.Alert]
     {
@@ -218,8 +250,12 @@ final class SupervisionCore: @unchecked Sendable {
             let page = try transaction.alerts(filter, pageSize: 500, pageToken: token)
             for row in page.items {
                 guard let view = try? AlertView(serializedBytes: row.payload),
-                    let message = view.alert,
-                    message.status != .withdrawn, message.status != .revoked,
+                    let message = view.alert
+                else { continue }
+                if message.status == .closed || message.status == .revoked {
+                    settled.insert(message.alertID)
+                }
+                guard message.status != .withdrawn, message.status != .revoked,
                     message.rule != .manual, message.rule != .feedbackOverdue,
                     let alert = AlertMessages.engineAlert(message)
                 else { continue }
@@ -241,6 +277,7 @@ final class SupervisionCore: @unchecked Sendable {
             previous: tracked.holding, current: evaluation.alerts, reason: reason)
         let book = AlertBook(transaction: transaction, region: region)
         let outcome = try book.apply(transitions, at: now)
+        for raised in outcome.raised { settled.remove(raised.alertID) }
         try countAlerts(transitions, transaction)
         tracked.holding = evaluation.alerts
 
@@ -261,6 +298,7 @@ final class SupervisionCore: @unchecked Sendable {
         } else {
             cases[key] = nil
             due.remove(key)
+            for alert in tracked.holding { settled.remove(alert.id.rawValue) }
         }
         return outcome
     }
@@ -322,6 +360,11 @@ final class SupervisionCore: @unchecked Sendable {
         return outcome
     }
 
+    /// Leaves a closed or revoked alert out of the live counts.
+    func alertSettled(_ alertID: String) {
+        settled.insert(alertID)
+    }
+
     /// Follows a notice's feedback due instant (after a notice is issued or
     /// returned), or stops following it.
     func trackFeedback(alertID: String, dueAt: Instant?) {
@@ -380,7 +423,8 @@ final class SupervisionCore: @unchecked Sendable {
             {
                 entry.overdue += 1
             }
-            for alert in tracked.holding where !alert.rule.isOperational {
+            for alert in tracked.holding
+            where !alert.rule.isOperational && !settled.contains(alert.id.rawValue) {
                 switch alert.level {
                 case .warning: entry.warnings += 1
                 case .yellow: entry.yellowCards += 1

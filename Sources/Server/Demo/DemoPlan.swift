@@ -72,7 +72,7 @@ struct DemoPlan {
         let caseID = "\(item.departmentCode.split(separator: "-").last ?? "X")-\(runTag)-"
             + String(number)
         var case_ = CaseScript(department: item.departmentCode, caseID: caseID)
-        let receivedAt = at(day, hour: 9 + Int(random.next() % 7))
+        let receivedAt = at(day, hour: 8 + Int(random.next() % 5))
         case_.add(.received(receipt(item)), at: receivedAt)
 
         switch behaviour {
@@ -92,15 +92,17 @@ struct DemoPlan {
             case_.add(
                 .stepCompleted(StepCompleted(
                     step: .undertake, handler: handler(), opinion: "agree", outcome: .pass)),
-                at: at(workingDay(1, from: day), hour: 11))
+                at: at(day, hour: 13))
         default:
             break
         }
 
         let acceptDay = workingDay(Int(random.next() % 2), from: day)
-        // Receipts come in by 15:30; acceptance follows from 16:00.
+        // A day's order: receipts by 12:30, the out-of-order step at 13:00,
+        // acceptance from 14:00, an extension at 15:00, a procedure ending by
+        // 16:30, steps from 16:35, the fee at 17:15 and the decision at 17:30.
         case_.add(
-            .accepted(CaseAccepted(handler: handler())), at: at(acceptDay, hour: 16))
+            .accepted(CaseAccepted(handler: handler())), at: at(acceptDay, hour: 14))
 
         // How many of the promised working days the handling takes.
         let promised = max(item.promisedLimit, 1)
@@ -135,25 +137,29 @@ struct DemoPlan {
                 at: at(endDay, hour: 16))
             clockDay = endDay
         }
-        if behaviour == .validExtension || behaviour == .badExtension {
+        if (behaviour == .validExtension && item.legalExtension > 0)
+            || behaviour == .badExtension
+        {
             total = min(item.legalLimit + item.legalExtension - 1, item.promisedLimit + 4)
             case_.add(
                 .extensionGranted(ExtensionGranted(
                     days: UInt32(max(1, min(item.legalExtension, 5))),
                     approver: behaviour == .badExtension ? "" : "Deputy Director Zhou",
                     reason: "expert opinion awaited")),
-                at: at(workingDay(1, from: acceptDay), hour: 9))
+                at: at(acceptDay, minutes: 15 * 60, jitter: 10))
         }
 
         // The steps, splitting the working days taken between them.
         let stepDays = [total / 3, total / 3, total - 2 * (total / 3)]
         var stepDay = clockDay
-        for (step, days) in zip([Step.undertake, .review, .approve], stepDays) {
+        for (index, (step, days)) in zip([Step.undertake, .review, .approve], stepDays)
+            .enumerated()
+        {
             stepDay = workingDay(max(days, 0), from: stepDay)
             case_.add(
                 .stepCompleted(StepCompleted(
                     step: step, handler: handler(), opinion: "agree", outcome: .pass)),
-                at: at(stepDay, hour: 15))
+                at: at(stepDay, minutes: 16 * 60 + 35 + 12 * index, jitter: 5))
         }
 
         if behaviour == .overcharged || (behaviour == .onTime && feeMaximum(item) != nil) {
@@ -161,7 +167,7 @@ struct DemoPlan {
             let amount = behaviour == .overcharged ? standard + 5_000 : standard
             case_.add(
                 .feeCharged(FeeCharged(feeItem: "licence fee", amountFen: amount)),
-                at: at(stepDay, hour: 16))
+                at: at(stepDay, minutes: 17 * 60 + 15, jitter: 5))
         }
 
         let denied = behaviour == .deniedWithReason || behaviour == .deniedSilently
@@ -173,7 +179,7 @@ struct DemoPlan {
             conclusion.certificateName = item.name
             conclusion.certificateNumber = "ZS\(runTag)\(number)"
         }
-        let concludedAt = at(stepDay, hour: 17)
+        let concludedAt = at(stepDay, minutes: 17 * 60 + 30, jitter: 5)
         case_.add(.concluded(conclusion), at: concludedAt)
         if !denied {
             case_.add(
@@ -231,8 +237,15 @@ struct DemoPlan {
         return day
     }
 
+    /// An instant in the hour after `hour` o'clock on `date`'s morning.
     private mutating func at(_ date: LocalDate, hour: Int) -> Instant {
-        date.startInstant.adding(seconds: Int64(hour) * 3600 + Int64(random.next() % 1800))
+        at(date, minutes: hour * 60, jitter: 30)
+    }
+
+    /// `minutes` after midnight on `date`, plus up to `jitter` minutes.
+    private mutating func at(_ date: LocalDate, minutes: Int, jitter: Int) -> Instant {
+        let seconds = Int64(minutes) * 60 + Int64(random.next() % UInt64(jitter * 60 + 1))
+        return date.startInstant.adding(seconds: seconds)
     }
 
     private mutating func receipt(_ item: Engine.Item) -> CaseReceived {

@@ -29,9 +29,10 @@ extension AlertEndpoint {
             }
         }
         router.registerUnary(AlertService.submitFeedback) { request, context in
-            try require(request.explanation, "explanation")
-            return try await act(request.alertID, context, note: request.explanation) {
-                _, caller, now, _ in
+            try await act(
+                request.alertID, context, note: request.explanation,
+                validate: { try require(request.explanation, "explanation") }
+            ) { _, caller, now, _ in
                 (
                     .submitFeedback(text: request.explanation),
                     { notice in
@@ -48,9 +49,10 @@ extension AlertEndpoint {
             }
         }
         router.registerUnary(AlertService.returnNotice) { request, context in
-            try require(request.reason, "reason")
-            return try await act(request.alertID, context, note: request.reason) {
-                view, _, now, rules in
+            try await act(
+                request.alertID, context, note: request.reason,
+                validate: { try require(request.reason, "reason") }
+            ) { view, _, now, rules in
                 let due = try rules.feedbackDue(
                     days: request.feedbackDays, department: view.departmentCode, from: now)
                 return (
@@ -64,31 +66,40 @@ extension AlertEndpoint {
             }
         }
         router.registerUnary(AlertService.escalate) { request, context in
-            try require(request.reason, "reason")
-            return try await act(request.alertID, context, note: request.reason) { _, _, _, _ in
+            try await act(
+                request.alertID, context, note: request.reason,
+                validate: { try require(request.reason, "reason") }
+            ) { _, _, _, _ in
                 (.escalate(reason: request.reason), { _ in }, nil)
             }
         }
         router.registerUnary(AlertService.appeal) { request, context in
-            try require(request.grounds, "grounds")
-            return try await act(request.alertID, context, note: request.grounds) { _, _, _, _ in
+            try await act(
+                request.alertID, context, note: request.grounds,
+                validate: { try require(request.grounds, "grounds") }
+            ) { _, _, _, _ in
                 (.appeal(reason: request.grounds), { _ in }, nil)
             }
         }
         router.registerUnary(AlertService.decideAppeal) { request, context in
-            try require(request.reason, "reason")
-            let action: LifecycleAction
-            switch request.decision {
-            case .uphold: action = .upholdAppeal(reason: request.reason)
-            case .revoke: action = .revoke(reason: request.reason)
-            default:
-                throw RPCError(
-                    code: .invalidArgument,
-                    message: "decision: expected APPEAL_DECISION_UPHOLD or "
-                        + "APPEAL_DECISION_REVOKE")
+            let action: LifecycleAction? = switch request.decision {
+            case .uphold: .upholdAppeal(reason: request.reason)
+            case .revoke: .revoke(reason: request.reason)
+            default: nil
             }
-            return try await act(request.alertID, context, note: request.reason) { _, _, _, _ in
-                (action, { _ in }, nil)
+            return try await act(
+                request.alertID, context, note: request.reason,
+                validate: {
+                    try require(request.reason, "reason")
+                    guard action != nil else {
+                        throw RPCError(
+                            code: .invalidArgument,
+                            message: "decision: expected APPEAL_DECISION_UPHOLD or "
+                                + "APPEAL_DECISION_REVOKE")
+                    }
+                }
+            ) { _, _, _, _ in
+                (action!, { _ in }, nil)
             }
         }
         router.registerUnary(AlertService.issueManualCard) { request, context in
@@ -125,13 +136,17 @@ extension AlertEndpoint {
         LifecycleAction, (inout SupervisionNotice) -> Void, Instant?
     )
 
-    /// Runs one supervision action in one commit.
+    /// Runs one supervision action in one commit. The caller is authorized
+    /// before `validate` checks the request, so that a caller without the
+    /// right learns nothing about what a valid request looks like.
     private func act(
         _ alertID: String, _ context: ServerContext, note: String,
+        validate: () throws -> Void = {},
         plan: @escaping @Sendable (Messages.Alert, Caller, Instant, ActionRules) throws
             -> ActionPlan
     ) async throws -> AlertView {
         let caller = try await runtime.authenticator.authorize(context)
+        try validate()
         guard !alertID.isEmpty else {
             throw RPCError(code: .invalidArgument, message: "alert_id: expected an alert's id")
         }
@@ -166,13 +181,17 @@ extension AlertEndpoint {
                 }
             case .revoke:
                 core.trackFeedback(alertID: alertID, dueAt: nil)
+                core.alertSettled(alertID)
                 let counter: CounterName = current.level == .red
                     ? .redCards : current.level == .yellow ? .yellowCards : .warnings
                 try transaction.addCounters(
                     department: current.departmentCode,
                     month: SupervisionCore.month(of: Instant(current.dueAt ?? Timestamp())),
                     deltas: [counter: -1])
-            case .close, .escalate:
+            case .close:
+                core.trackFeedback(alertID: alertID, dueAt: nil)
+                core.alertSettled(alertID)
+            case .escalate:
                 core.trackFeedback(alertID: alertID, dueAt: nil)
             default:
                 break

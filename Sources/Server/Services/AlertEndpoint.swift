@@ -99,6 +99,13 @@ struct AlertEndpoint {
                     message: "the watcher fell more than \(runtime.hub.capacity) transitions "
                         + "behind and was cut off; resume after sequence \(cursor)",
                     metadata: trailers)
+            case .ended:
+                var trailers = Metadata()
+                trailers.add("monitor-resume-after", String(cursor))
+                throw RPCError(
+                    code: .unavailable,
+                    message: "the server is stopping; watch again, after sequence \(cursor)",
+                    metadata: trailers)
             }
         }
     }

@@ -46,6 +46,8 @@ struct CatalogueEndpoint {
         }
         router.registerUnary(CatalogueService.putCalendar) { request, context in
             guard let calendar = request.calendar else {
+                // Authorized first: a caller without the right is told that.
+                _ = try await runtime.authenticator.authorize(context)
                 throw RPCError(code: .invalidArgument, message: "calendar: required")
             }
             return try await change(

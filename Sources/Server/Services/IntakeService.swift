@@ -36,7 +36,7 @@ struct IntakeEndpoint {
         func ack(_ runtime: Runtime) async throws -> EventAck {
             switch self {
             case .ready(let ack):
-                runtime.metrics.events.increment("REJECTED")
+                runtime.metrics.events.increment(ack.status.protoName ?? "UNKNOWN")
                 return ack
             case .writing(let pending, let started):
                 let ingested: SupervisionCore.Ingested

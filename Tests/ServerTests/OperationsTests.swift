@@ -1,0 +1,140 @@
+import Engine
+import Foundation
+import Messages
+import Services
+import Testing
+import Transport
+
+@testable import Store
+
+/// `monitord` as an operator meets it: its help, its refusals, and its
+/// metrics endpoint.
+@Suite("monitord operations", .timeLimit(.minutes(2)))
+struct OperationsTests {
+    @Test func helpListsEveryOptionAndExitsZero() async throws {
+        let process = try ChildProcess(try Monitord.executable, ["--help"])
+        defer { process.killNow() }
+        #expect(try await process.waitForExit() == 0)
+        let text = process.stdoutLines.joined(separator: "\n")
+        #expect(text.contains("Usage: monitord [options]"))
+        for option in [
+            "--listen", "--data-dir", "--region", "--metrics-listen", "--log-level",
+            "--alert-retention-days", "--shutdown-grace", "--config", "--help",
+        ] {
+            #expect(text.contains(option), "\(option) is in the help")
+        }
+        #expect(text.contains("SIGHUP"))
+    }
+
+    @Test(arguments: [
+        (["--colour", "blue"], "--colour"),
+        (["--region", "33"], "--region"),
+        (["--listen"], "--listen needs a value"),
+        (["--log-level", "loud"], "one of debug, info, warning, error"),
+        (["data"], "unexpected argument \"data\""),
+    ])
+    func aBadCommandLineIsRefusedNamingWhatIsWrong(arguments: [String], named: String)
+        async throws
+    {
+        let process = try ChildProcess(try Monitord.executable, arguments)
+        defer { process.killNow() }
+        let status = try await process.waitForExit()
+        #expect(status != 0)
+        let stderr = process.stderrLines.joined(separator: "\n")
+        #expect(stderr.contains(named), "\(stderr)")
+        #expect(process.stdoutLines.isEmpty, "nothing started")
+    }
+
+    @Test func aStoreWrittenByANewerBuildIsRefused() async throws {
+        let data = temporaryDirectory("schema")
+        defer { try? FileManager.default.removeItem(at: data) }
+        let store = try Store(directory: data)
+        await store.close()
+        let newer = Store.schemaVersion + 1
+        let connection = try Connection(path: data.appendingPathComponent(Store.fileName).path)
+        try connection.execute("PRAGMA user_version = \(newer)")
+        connection.close()
+
+        let process = try ChildProcess(
+            try Monitord.executable,
+            ["--data-dir", data.path, "--listen", "127.0.0.1:0", "--metrics-listen", "off"])
+        defer { process.killNow() }
+        let status = try await process.waitForExit()
+        #expect(status != 0)
+        let stderr = process.stderrLines.joined(separator: "\n")
+        #expect(stderr.contains("schema version \(newer)"), "\(stderr)")
+        #expect(stderr.contains("newer build"))
+        #expect(!process.stdoutLines.contains { $0.hasPrefix("monitord listening") })
+    }
+
+    @Test func theMetricsEndpointCountsEventsAlertsAndWatchers() async throws {
+        let data = temporaryDirectory("metrics")
+        defer { try? FileManager.default.removeItem(at: data) }
+        let server = try await Monitord(
+            dataDirectory: data, extra: ["--metrics-listen", "127.0.0.1:0"])
+        defer { server.process.killNow() }
+        let line = try await server.process.waitForStderr(containing: ["msg=listening", "metrics="])
+        let field = try #require(line.split(separator: " ").first { $0.hasPrefix("metrics=") })
+        let metricsPort = try #require(Int(field.dropFirst("metrics=".count)), "\(line)")
+
+        let channel = GRPCChannel(host: "127.0.0.1", port: server.port)
+        defer { Task { await channel.close() } }
+        let admin = RPCClient(
+            channel: channel, metadata: bearer(try server.adminSecret),
+            defaultTimeout: .seconds(30))
+        let document = try demoCatalogue()
+        _ = try await admin.unary(
+            CatalogueService.putDepartments,
+            PutDepartmentsRequest(departments: document.departments))
+        _ = try await admin.unary(CatalogueService.putItems, PutItemsRequest(items: document.items))
+        let secret = try await admin.unary(
+            AdminService.createToken,
+            CreateTokenRequest(name: "health", role: .department, departmentCode: Demo.health)
+        ).secret
+        let department = RPCClient(
+            channel: channel, metadata: bearer(secret),
+            defaultTimeout: .seconds(30))
+        let watch = try await AlertFeed(admin)
+        defer { watch.cancel() }
+
+        // Three events accepted, one resent, one rejected; the case was
+        // accepted thirty days ago, so it is past its legal deadline.
+        let month = Instant(secondsSinceEpoch: Int64(Date().timeIntervalSince1970) - 30 * 86_400)
+        let script = CaseScript(department: Demo.health, caseID: "M-1")
+        var broken = script.accepted("m-x", at: month)
+        broken.kind = nil
+        let events = [
+            script.received("m-r", at: month, item: Demo.healthItem),
+            script.accepted("m-a", at: month.adding(seconds: 600)),
+            script.received("m-r", at: month, item: Demo.healthItem), broken,
+        ]
+        let call = try await department.streaming(IntakeService.reportEvents)
+        for event in events { try await call.send(event) }
+        try await call.finishSending()
+        var statuses: [AckStatus] = []
+        for try await ack in call.responses { statuses.append(ack.status) }
+        #expect(statuses == [.accepted, .accepted, .duplicate, .rejected])
+        try await watch.wait(for: "the case's alerts") { $0.count >= 3 }
+
+        let (status, page) = try httpGet(port: metricsPort, path: "/metrics")
+        #expect(status == "HTTP/1.1 200 OK")
+        #expect(page.contains("# TYPE monitor_events_total counter"))
+        #expect(sample(page, #"monitor_events_total{status="ACK_STATUS_ACCEPTED"}"#) == 2)
+        #expect(sample(page, #"monitor_events_total{status="ACK_STATUS_DUPLICATE"}"#) == 1)
+        #expect(sample(page, #"monitor_events_total{status="ACK_STATUS_REJECTED"}"#) == 1)
+        #expect(
+            sample(page, #"monitor_alerts_raised_total{rule="RULE_CASE_TIME",level="LEVEL_RED"}"#)
+                == 1)
+        let lateReporting = #"{rule="RULE_LATE_REPORTING",level="LEVEL_WARNING"}"#
+        #expect(sample(page, "monitor_alerts_raised_total" + lateReporting) == 2)
+        #expect(sample(page, "monitor_alert_watchers") == 1)
+        #expect(sample(page, "monitor_followed_cases") == 1)
+
+        let (missing, _) = try httpGet(port: metricsPort, path: "/other")
+        #expect(missing == "HTTP/1.1 404 Not Found")
+
+        server.process.signal(SIGTERM)
+        let code = try await server.process.waitForExit()
+        #expect(code == 0, "\(server.process.stderrLines.suffix(20).joined(separator: "\n"))")
+    }
+}
