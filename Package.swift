@@ -75,6 +75,9 @@ let package = Package(
             dependencies: [
                 "ClientKit", "Interchange", "Engine", "Messages", "Services", "Transport",
             ]),
+        // The vendor's guide's example, built and run by the tests against a server.
+        .executableTarget(
+            name: "GettingStarted", dependencies: ["ClientKit"], path: "Examples/GettingStarted"),
 
         // Benchmarks: release builds run by scripts/bench, never by the tests.
         .executableTarget(
@@ -103,6 +106,9 @@ let package = Package(
                 "Interchange", "Store",
             ]),
         .testTarget(name: "ClientKitTests", dependencies: ["ClientKit", "Server"]),
+        // A reporter process the ClientKit tests kill mid-send.
+        .executableTarget(
+            name: "ReporterProbe", dependencies: ["ClientKit"], path: "Tests/ReporterProbe"),
         // Runs the built monctl against the built monitord.
         .testTarget(
             name: "MonctlTests", dependencies: ["ClientKit", "Messages"], exclude: ["Fixtures"]),

@@ -8,6 +8,7 @@ import Testing
         "Sources/CProtos",
         "Sources/Messages/Generated",
         "Sources/Services/Generated",
+        "Sources/ClientKit/Generated",
         "Tests/MessagesTests/Generated",
     ]
 

@@ -9,6 +9,7 @@ layout); the script writes:
 
   Sources/Messages/Generated/*.swift     value types, C and JSON conversions
   Sources/Services/Generated/*.swift     service descriptors, reflection data
+  Sources/ClientKit/Generated/*.swift    one async client per service
   Tests/MessagesTests/Generated/*.swift  fixtures with every field set
 
 With C_INCLUDE_DIR (protoc-c's headers), every C name the Swift code uses is
@@ -1338,6 +1339,99 @@ class SwiftGen:
                 w("}")
         return w.text()
 
+    # ------------------------------------------------------------ clients
+
+    def client_services(self, file):
+        """The services that get a ClientKit client: the interface standard's
+        own and the health check; reflection is for generic tools."""
+        if file.package != "monitor.v1" and file.package != "grpc.health.v1":
+            return []
+        return file.services
+
+    def clients_file(self, file):
+        w = Writer()
+        header(w, file.name, [], "ClientKit clients")
+        w()
+        w("import Messages")
+        w("import Services")
+        for s, comment, method_comments in self.client_services(file):
+            full = f"{file.package}.{s.name}"
+            ns = swift_namespace(file.package)
+            descriptor = f"{ns}.{s.name}" if ns else s.name
+            base = s.name[: -len("Service")] if s.name.endswith("Service") else s.name
+            name = f"{base}Client"
+            w()
+            w(f"/// Calls `{full}` with typed messages; every method throws")
+            w("/// ``MonitorError``.")
+            if comment:
+                w("///")
+                w.doc(comment, "")
+            w(f"public struct {name}: Sendable {{")
+            w.indent()
+            w("let caller: ServiceCaller")
+            w()
+            w("init(caller: ServiceCaller) {")
+            w.indent()
+            w("self.caller = caller")
+            w.dedent()
+            w("}")
+            seen = {"caller", "init"}
+            for mp, mc in zip(s.method, method_comments):
+                mname = mp.name[:1].lower() + mp.name[1:]
+                if mname in seen:
+                    raise GeneratorError(f"{full}.{mp.name} clashes with a generated member")
+                seen.add(mname)
+                req = self.model.swift_type(mp.input_type.lstrip("."))
+                res = self.model.swift_type(mp.output_type.lstrip("."))
+                method = f"{descriptor}.{escape(mname)}"
+                w()
+                w.doc(mc, f"Calls `/{full}/{mp.name}`.")
+                if mp.client_streaming and mp.server_streaming:
+                    w("///")
+                    w("/// Send requests on the returned call, finish sending, and read")
+                    w("/// its responses; cancelling the reading task cancels the call.")
+                    w(f"public func {escape(mname)}(")
+                    w.indent()
+                    w("options: CallOptions = CallOptions()")
+                    w.dedent()
+                    w(f") async throws -> BidirectionalStreamingCall<{req}, {res}> {{")
+                    w.indent()
+                    w(f"try await caller.bidirectionalStreaming({method}, options: options)")
+                elif mp.client_streaming:
+                    w("///")
+                    w("/// Send requests on the returned call, then `finish()` for the")
+                    w("/// response.")
+                    w(f"public func {escape(mname)}(")
+                    w.indent()
+                    w("options: CallOptions = CallOptions()")
+                    w.dedent()
+                    w(f") async throws -> ClientStreamingCall<{req}, {res}> {{")
+                    w.indent()
+                    w(f"try await caller.clientStreaming({method}, options: options)")
+                elif mp.server_streaming:
+                    w("///")
+                    w("/// Iterate the returned responses; the call's status ends them.")
+                    w(f"public func {escape(mname)}(")
+                    w.indent()
+                    w(f"_ request: {req}, options: CallOptions = CallOptions()")
+                    w.dedent()
+                    w(f") async throws -> StreamedResponses<{res}> {{")
+                    w.indent()
+                    w(f"try await caller.serverStreaming({method}, request, options: options)")
+                else:
+                    w(f"public func {escape(mname)}(")
+                    w.indent()
+                    w(f"_ request: {req}, options: CallOptions = CallOptions()")
+                    w.dedent()
+                    w(f") async throws -> {res} {{")
+                    w.indent()
+                    w(f"try await caller.unary({method}, request, options: options)")
+                w.dedent()
+                w("}")
+            w.dedent()
+            w("}")
+        return w.text()
+
     def interface_file(self, descriptor_set):
         w = Writer()
         w("// The descriptors of Protos/ that server reflection serves.")
@@ -1620,6 +1714,7 @@ def main(argv):
         messages = os.path.join(out, "Sources/Messages/Generated")
         services = os.path.join(out, "Sources/Services/Generated")
         tests = os.path.join(out, "Tests/MessagesTests/Generated")
+        clients = os.path.join(out, "Sources/ClientKit/Generated")
         for f in model.generated_files():
             stem = file_stem(f.name)
             write(os.path.join(messages, f"{stem}.pb.swift"), gen.types_file(f))
@@ -1627,6 +1722,8 @@ def main(argv):
             write(os.path.join(messages, f"{stem}.pb+JSON.swift"), gen.json_file(f))
             if f.services:
                 write(os.path.join(services, f"{stem}.services.swift"), gen.services_file(f))
+            if gen.client_services(f):
+                write(os.path.join(clients, f"{stem}.client.swift"), gen.clients_file(f))
         write(os.path.join(messages, "MessageTypeRegistry.swift"), gen.registry_file())
         write(os.path.join(services, "InterfaceStandard+Descriptors.swift"),
               gen.interface_file(descriptor_set))
