@@ -28,7 +28,8 @@ public struct AlertClient: Sendable {
     /// keeps (the trailer "monitor-oldest-sequence" says what it keeps; take a
     /// snapshot with ListAlerts and resume from its position). A watcher that
     /// reads too slowly is ended with RESOURCE_EXHAUSTED and the trailer
-    /// "monitor-resume-after" with the last sequence it was sent.
+    /// "monitor-resume-after" with the last sequence it was sent; a server that
+    /// is shutting down ends every watch with UNAVAILABLE and the same trailer.
     ///
     /// Iterate the returned responses; the call's status ends them.
     public func watchAlerts(
