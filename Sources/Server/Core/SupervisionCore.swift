@@ -166,6 +166,8 @@ final class SupervisionCore: @unchecked Sendable {
         let outcome: AlertBook.Outcome
         if var tracked = cases[key], tracked.summary.apply(event, context: context) {
             outcome = try settle(key, &tracked, transaction, now: now, reason: .other("new event"))
+        } else if var tracked = try firstEvent(of: key, event, transaction) {
+            outcome = try settle(key, &tracked, transaction, now: now, reason: .other("new event"))
         } else {
             let reason: RecomputeReason = event.revision > 1
                 ? .revisedEvent(eventID: message.eventID, revision: Int(message.revision))
@@ -177,6 +179,24 @@ final class SupervisionCore: @unchecked Sendable {
         }
         publish()
         return Ingested(ack: ack, outcome: outcome)
+    }
+
+    /// A case the store has never seen, started from its first event without
+    /// reading back what was just written; nil for any other case.
+    ///
+    /// A case has a row from its first accepted event on (every event is
+    /// settled, and settling writes the row in the same savepoint), so a case
+    /// without a row has no stored event but this one and no standing alert:
+    /// refolding it from the store would read back exactly this event.
+    private func firstEvent(
+        of key: CaseKey, _ event: Engine.CaseEvent, _ transaction: WriteTransaction
+    ) throws -> TrackedCase? {
+        guard cases[key] == nil,
+            try transaction.caseRecord(department: key.departmentCode, caseID: key.caseID) == nil
+        else { return nil }
+        var summary = Engine.CaseSummary(caseKey: key, context: context)
+        guard summary.apply(event, context: context) else { return nil }
+        return TrackedCase(summary: summary, holding: [])
     }
 
     /// Refolds a case from every stored event and settles its alerts.
