@@ -155,6 +155,13 @@ class Server:
         return None
 
 
+def checked(result):
+    """The load's result, once every event was accepted as new and unremarkable."""
+    if result["accepted"] != result["events"] or result.get("notices", 0):
+        raise SystemExit(f"not every event was accepted cleanly: {result}")
+    return result
+
+
 def throughput(args, kind, streams):
     server = Server(kind, args, args.work)
     events = args.transport_events if kind == "transport" else args.events
@@ -162,7 +169,7 @@ def throughput(args, kind, streams):
             "--streams", str(streams), "--events", str(events), "--window", str(args.window)]
     if server.tokens:
         load += ["--tokens", server.tokens]
-    result = run_bench(args.bench, *load)
+    result = checked(run_bench(args.bench, *load))
     cpu, rss, commits, writes = server.measure()
     peer_stats = server.stop()
     if peer_stats:
@@ -176,12 +183,12 @@ def throughput(args, kind, streams):
 
 def alert_latency(args, rate):
     server = Server("ours", args, args.work)
-    result = run_bench(
+    result = checked(run_bench(
         args.bench, "load", "--port", str(server.port), "--catalogue", args.catalogue,
         "--tokens", server.tokens, "--streams", str(args.alert_streams),
         "--events", str(rate * args.alert_seconds), "--window", str(args.window),
         "--rate", str(rate), "--fee-every", str(args.fee_every),
-        "--watchers", str(args.watchers))
+        "--watchers", str(args.watchers)))
     cpu, rss, commits, writes = server.measure()
     server.stop()
     result["server_cpu_us"] = cpu / result["events"] * 1e6
