@@ -82,7 +82,6 @@ func report(
     _ script: StreamScript, port: Int, token: String, window size: Int, rate: Double
 ) async throws -> StreamResult {
     let channel = GRPCChannel(host: "127.0.0.1", port: port)
-    defer { Task { await channel.close() } }
     let call = try await channel.makeCall(
         path: IntakeService.reportEvents.path,
         metadata: ["authorization": .string("Bearer \(token)")])
@@ -119,10 +118,12 @@ func report(
         if ack.status == .accepted {
             result.accepted += 1
         } else {
-            result.otherStatus[ack.status.protoName ?? "\(ack.status.rawValue)", default: 0] += 1
-            if result.otherStatus.count == 1 && ack.status == .rejected {
+            let status = ack.status.protoName ?? "\(ack.status.rawValue)"
+            if ack.status == .rejected && result.otherStatus[status] == nil {
+                // The first refusal says what is wrong with the script's events.
                 say("REJECTED field=\(ack.field) reason=\(ack.reason)")
             }
+            result.otherStatus[status, default: 0] += 1
         }
         if !ack.notices.isEmpty { result.notices += 1 }
         result.latencies.append(now - sent)
@@ -132,6 +133,7 @@ func report(
         }
     }
     try await sender.value
+    await channel.close()
     guard Int(expected) == script.events.count else {
         throw BenchError("\(expected) of \(script.events.count) events were acknowledged")
     }
