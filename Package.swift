@@ -87,6 +87,9 @@ let package = Package(
         .executableTarget(
             name: "StoreBench", dependencies: ["Store", "CSQLite"], path: "Benchmarks/StoreBench"),
         .executableTarget(
+            name: "ServerBench", dependencies: ["Services", "Messages", "Transport", "Interchange"],
+            path: "Benchmarks/ServerBench"),
+        .executableTarget(
             name: "MessagesBench", dependencies: ["Messages", "CProtos", "CProtobufC"],
             path: "Benchmarks/MessagesBench"),
 

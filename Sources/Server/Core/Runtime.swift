@@ -19,9 +19,13 @@ final class Runtime: Sendable {
     let serverName: String
     let startedAt: Instant
     let heartbeatDefault: Duration
-    private let wakeScheduler = Mutex<(@Sendable () -> Void)?>(nil)
+    // The callbacks sit in a class box, never as a bare closure in a Mutex:
+    // each `withLock` on a Mutex holding a function value wraps the stored
+    // closure in two more reabstraction thunks, so calling it after every
+    // write made each call walk a chain as long as the writes so far.
+    private let wakeScheduler = Mutex<Callback?>(nil)
     private let lastWriteFailure = Mutex<String?>(nil)
-    private let onCommitFailure = Mutex<(@Sendable () -> Void)?>(nil)
+    private let onCommitFailure = Mutex<Callback?>(nil)
 
     /// What is wrong with the store, when its last write failed.
     var storeProblem: String? { lastWriteFailure.withLock { $0 } }
@@ -48,7 +52,7 @@ final class Runtime: Sendable {
     /// Lets the scheduler be woken after writes that may move its next
     /// instant.
     func setSchedulerWake(_ wake: @escaping @Sendable () -> Void) {
-        wakeScheduler.withLock { $0 = wake }
+        wakeScheduler.withLock { $0 = Callback(wake) }
     }
 
     /// Runs `body` in the next group commit, returns once durable, and wakes
@@ -70,12 +74,12 @@ final class Runtime: Sendable {
 
     /// Lets the server repair its in-memory state after a failed commit.
     func setCommitFailureHandler(_ handler: @escaping @Sendable () -> Void) {
-        onCommitFailure.withLock { $0 = handler }
+        onCommitFailure.withLock { $0 = Callback(handler) }
     }
 
     private func wrote() {
         lastWriteFailure.withLock { $0 = nil }
-        wakeScheduler.withLock { $0 }?()
+        wakeScheduler.withLock { $0 }?.run()
     }
 
     /// A store error from a write means the batch did not commit, yet the
@@ -87,7 +91,7 @@ final class Runtime: Sendable {
         case .diskFull, .readOnly, .ioFailure, .corrupt, .busy, .sqlite:
             lastWriteFailure.withLock { $0 = "\(error)" }
             log.error("store write failed", ["error": error])
-            onCommitFailure.withLock { $0 }?()
+            onCommitFailure.withLock { $0 }?.run()
         default:
             break
         }
@@ -176,6 +180,16 @@ final class Runtime: Sendable {
         default:
             return error
         }
+    }
+}
+
+/// A callback held by reference, so that storing and reading it under a lock
+/// never rewraps the closure.
+private final class Callback: Sendable {
+    let run: @Sendable () -> Void
+
+    init(_ run: @escaping @Sendable () -> Void) {
+        self.run = run
     }
 }
 

@@ -175,10 +175,8 @@ final class SupervisionCore: @unchecked Sendable {
             let reason = RecomputeReason.other(
                 "recomputed after event \(message.eventID) arrived")
             outcome = try settle(key, &tracked, transaction, now: now, reason: reason)
-        } else if var fresh = try newCase(key, transaction),
-            fresh.summary.apply(event, context: context)
-        {
-            outcome = try settle(key, &fresh, transaction, now: now, reason: .other("new case"))
+        } else if var tracked = try firstEvent(of: key, event, transaction) {
+            outcome = try settle(key, &tracked, transaction, now: now, reason: .other("new case"))
         } else {
             let reason: RecomputeReason = event.revision > 1
                 ? .revisedEvent(eventID: message.eventID, revision: Int(message.revision))
@@ -192,16 +190,22 @@ final class SupervisionCore: @unchecked Sendable {
         return Ingested(ack: ack, outcome: outcome)
     }
 
-    /// An empty case to start from when this is the case's first event:
-    /// nothing stored to refold, no alert to reconcile with. Nil for a case
-    /// the store already has.
-    private func newCase(_ key: CaseKey, _ transaction: WriteTransaction) throws
-        -> TrackedCase?
-    {
+    /// A case the store has never seen, started from its first event without
+    /// reading back what was just written; nil for any other case.
+    ///
+    /// A case has a row from its first accepted event on (every event is
+    /// settled, and settling writes the row in the same savepoint), so a case
+    /// without a row has no stored event but this one and no standing alert:
+    /// refolding it from the store would read back exactly this event.
+    private func firstEvent(
+        of key: CaseKey, _ event: Engine.CaseEvent, _ transaction: WriteTransaction
+    ) throws -> TrackedCase? {
         guard cases[key] == nil,
             try transaction.caseRecord(department: key.departmentCode, caseID: key.caseID) == nil
         else { return nil }
-        return TrackedCase(summary: Engine.CaseSummary(caseKey: key, context: context), holding: [])
+        var summary = Engine.CaseSummary(caseKey: key, context: context)
+        guard summary.apply(event, context: context) else { return nil }
+        return TrackedCase(summary: summary, holding: [])
     }
 
     /// Refolds a case from every stored event and settles its alerts.
