@@ -106,7 +106,8 @@ public class ReadTransaction {
         }
     }
 
-    /// Cases matching `query`, oldest received first, a page at a time.
+    /// Cases matching `query`, oldest (or, asked so, newest) received first,
+    /// a page at a time.
     ///
     /// `pageSize` is 1 to 1,000 (0 for 100); `pageToken` is nil for the first
     /// page and then the previous page's `nextPageToken`.
@@ -134,27 +135,36 @@ public class ReadTransaction {
         if let until = query.receivedBefore {
             conditions.add("received_at < ?", [until])
         }
+        if let level = query.minimumAlertLevel {
+            conditions.add("alert_level >= ?", [level])
+        }
+        // Newest first walks the same index backwards; the token names the
+        // direction so that a page token from one order is refused in the other.
+        let (after, order, name) = query.newestFirst
+            ? ("<", "DESC", "cases-newest") : (">", "", "cases")
         if let pageToken {
             let token = try PageToken(
-                decoding: pageToken, query: "cases", shape: [.integer, .text, .text])
+                decoding: pageToken, query: name, shape: [.integer, .text, .text])
             if query.department != nil {
                 // The department is fixed, so compare only the rest of the key:
                 // a range on case_by_department's trailing columns.
-                conditions.add("(received_at, case_id) > (?, ?)", [
+                conditions.add("(received_at, case_id) \(after) (?, ?)", [
                     token.values[0], token.values[2],
                 ])
             } else {
-                conditions.add("(received_at, department, case_id) > (?, ?, ?)", token.values)
+                conditions.add(
+                    "(received_at, department, case_id) \(after) (?, ?, ?)", token.values)
             }
         }
         let rows = try connection.query(
             """
             SELECT \(Self.caseColumns) FROM case_record INDEXED BY \(index) \(conditions.sql)
-            ORDER BY received_at, department, case_id LIMIT \(size + 1)
+            ORDER BY received_at \(order), department \(order), case_id \(order)
+            LIMIT \(size + 1)
             """, conditions.values, row: Self.caseRecord)
         return page(rows, size: size) { last in
             PageToken(
-                query: "cases",
+                query: name,
                 key: [.integer(last.receivedAt), .text(last.department), .text(last.caseID)])
         }
     }
@@ -195,10 +205,11 @@ public class ReadTransaction {
     }
 
     /// Alerts matching `filter` raised in [`raisedFrom`, `raisedBefore`),
-    /// oldest first, a page at a time (page size and token as for cases).
+    /// oldest (or, asked so, newest) first, a page at a time (page size and
+    /// token as for cases).
     public func alerts(
         _ filter: AlertFilter, raisedFrom: Int64? = nil, raisedBefore: Int64? = nil,
-        pageSize: Int = 0, pageToken: String? = nil
+        pageSize: Int = 0, pageToken: String? = nil, newestFirst: Bool = false
     ) throws -> Page<AlertRecord> {
         let size = try checkedPageSize(pageSize)
         var conditions = Conditions()
@@ -219,18 +230,20 @@ public class ReadTransaction {
         if let before = raisedBefore {
             conditions.add("raised_at < ?", [before])
         }
+        let (after, order, name) = newestFirst
+            ? ("<", "DESC", "alerts-newest") : (">", "", "alerts")
         if let pageToken {
             let token = try PageToken(
-                decoding: pageToken, query: "alerts", shape: [.integer, .text])
-            conditions.add("(raised_at, alert_id) > (?, ?)", token.values)
+                decoding: pageToken, query: name, shape: [.integer, .text])
+            conditions.add("(raised_at, alert_id) \(after) (?, ?)", token.values)
         }
         let rows = try connection.query(
             """
             SELECT \(Self.alertColumns) FROM alert \(index) \(conditions.sql)
-            ORDER BY raised_at, alert_id LIMIT \(size + 1)
+            ORDER BY raised_at \(order), alert_id \(order) LIMIT \(size + 1)
             """, conditions.values, row: Self.alertRecord)
         return page(rows, size: size) { last in
-            PageToken(query: "alerts", key: [.integer(last.raisedAt), .text(last.alertID)])
+            PageToken(query: name, key: [.integer(last.raisedAt), .text(last.alertID)])
         }
     }
 
@@ -374,11 +387,16 @@ public struct CaseQuery: Sendable, Equatable {
     public var receivedFrom: Int64?
     /// Received strictly before this instant.
     public var receivedBefore: Int64?
+    /// Only cases whose highest standing alert level is at least this.
+    public var minimumAlertLevel: Int?
+    /// Newest received first instead of oldest first.
+    public var newestFirst: Bool
 
-    /// Creates a query; the defaults match every case.
+    /// Creates a query; the defaults match every case, oldest first.
     public init(
         department: String? = nil, itemCode: String? = nil, states: Set<Int> = [],
-        isOpen: Bool? = nil, receivedFrom: Int64? = nil, receivedBefore: Int64? = nil
+        isOpen: Bool? = nil, receivedFrom: Int64? = nil, receivedBefore: Int64? = nil,
+        minimumAlertLevel: Int? = nil, newestFirst: Bool = false
     ) {
         self.department = department
         self.itemCode = itemCode
@@ -386,6 +404,8 @@ public struct CaseQuery: Sendable, Equatable {
         self.isOpen = isOpen
         self.receivedFrom = receivedFrom
         self.receivedBefore = receivedBefore
+        self.minimumAlertLevel = minimumAlertLevel
+        self.newestFirst = newestFirst
     }
 }
 

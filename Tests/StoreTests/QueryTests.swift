@@ -229,4 +229,52 @@ struct QueryTests {
             #expect(notYet.isEmpty)
         }
     }
+
+    @Test("newest first walks the same pages backwards, with or without a department")
+    func newestFirst() async throws {
+        let directory = TemporaryDirectory()
+        try await withStore(at: directory.child("data")) { store in
+            try await fillCases(store)
+            for department in [nil, "LAND"] as [String?] {
+                let oldest = try await allPages(
+                    store, CaseQuery(department: department), pageSize: 7)
+                let newest = try await allPages(
+                    store, CaseQuery(department: department, newestFirst: true), pageSize: 7)
+                #expect(newest.ids == Array(oldest.ids.reversed()))
+                #expect(newest.ids.count == (department == nil ? 60 : 30))
+            }
+            // A token from one order is refused by the other.
+            let token = try await store.read {
+                try $0.cases(CaseQuery(), pageSize: 5).nextPageToken
+            }
+            await #expect(throws: StoreError.self) {
+                _ = try await store.read {
+                    try $0.cases(CaseQuery(newestFirst: true), pageToken: token)
+                }
+            }
+        }
+    }
+
+    @Test("a minimum alert level keeps full pages of matching cases")
+    func minimumAlertLevel() async throws {
+        let directory = TemporaryDirectory()
+        try await withStore(at: directory.child("data")) { store in
+            try await store.write { transaction in
+                for index in 0..<40 {
+                    var record = sampleCase(
+                        caseID: String(format: "C%03d", index),
+                        receivedAt: march2 + Int64(index) * Self.hour)
+                    record.alertLevel = index % 4  // none, warning, yellow, red
+                    try transaction.upsertCase(record)
+                }
+            }
+            let page = try await store.read {
+                try $0.cases(CaseQuery(minimumAlertLevel: 2), pageSize: 15)
+            }
+            #expect(page.items.count == 15)
+            #expect(page.items.allSatisfy { $0.alertLevel >= 2 })
+            let all = try await allPages(store, CaseQuery(minimumAlertLevel: 3), pageSize: 4)
+            #expect(all.ids.count == 10)
+        }
+    }
 }

@@ -135,7 +135,7 @@ struct AlertEndpoint {
             (
                 try transaction.alerts(
                     filter.store, raisedFrom: from, raisedBefore: before, pageSize: size,
-                    pageToken: token),
+                    pageToken: token, newestFirst: true),
                 try transaction.alertLogPosition()
             )
         }

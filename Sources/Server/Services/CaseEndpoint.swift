@@ -163,14 +163,16 @@ struct CaseEndpoint {
             department: department, itemCode: request.itemCode.isEmpty ? nil : request.itemCode,
             states: Set(request.states.map { Int($0.rawValue) }),
             receivedFrom: request.received?.start.map { Instant($0).millisecondsSinceEpoch },
-            receivedBefore: request.received?.end.map { Instant($0).millisecondsSinceEpoch })
+            receivedBefore: request.received?.end.map { Instant($0).millisecondsSinceEpoch },
+            minimumAlertLevel: request.minLevel == .unspecified
+                ? nil : Int(request.minLevel.rawValue),
+            newestFirst: true)
         let size = Int(request.pageSize)
         let token = request.pageToken.isEmpty ? nil : request.pageToken
         let page = try await runtime.read { try $0.cases(query, pageSize: size, pageToken: token) }
         let items = runtime.catalogue.current.context.catalogue.items
         var response = ListCasesResponse()
         response.cases = page.items
-            .filter { Int32($0.alertLevel) >= request.minLevel.rawValue }
             .map { row in
                 Messages.CaseSummary(
                     departmentCode: row.department, caseID: row.caseID, itemCode: row.itemCode,
