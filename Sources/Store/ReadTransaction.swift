@@ -15,7 +15,7 @@ public class ReadTransaction {
 
     static let eventColumns = """
         seq, department, case_id, event_id, revision, kind, occurred_at, reported_at,
-        origin_region, payload
+        origin_region, payload, reported_by
         """
 
     static func storedEvent(_ row: Statement, isCurrent: Bool) -> StoredEvent {
@@ -24,7 +24,8 @@ public class ReadTransaction {
             event: EventRecord(
                 department: row.text(1), caseID: row.text(2), eventID: row.text(3),
                 revision: row.int(4), kind: row.int(5), occurredAt: row.int64(6),
-                reportedAt: row.int64(7), originRegion: row.text(8), payload: row.blob(9)),
+                reportedAt: row.int64(7), originRegion: row.text(8), payload: row.blob(9),
+                reportedBy: row.text(10)),
             isCurrent: isCurrent)
     }
 
@@ -40,7 +41,7 @@ public class ReadTransaction {
             FROM event INDEXED BY event_by_case
             WHERE department = ? AND case_id = ? ORDER BY seq
             """, [department, caseID]
-        ) { Self.storedEvent($0, isCurrent: $0.int64(10) != 0) }
+        ) { Self.storedEvent($0, isCurrent: $0.int64(11) != 0) }
     }
 
     /// Every stored revision of one event, lowest revision first.

@@ -23,12 +23,15 @@ public struct EventRecord: Sendable, Equatable {
     public var originRegion: String
     /// The protobuf bytes the department sent, kept as evidence.
     public var payload: [UInt8]
+    /// Who reported it: the access token's id (empty for events stored
+    /// before schema version 5).
+    public var reportedBy: String
 
     /// Creates an event record.
     public init(
         department: String, caseID: String, eventID: String, revision: Int = 0,
         kind: Int, occurredAt: Int64, reportedAt: Int64, originRegion: String,
-        payload: [UInt8]
+        payload: [UInt8], reportedBy: String = ""
     ) {
         self.department = department
         self.caseID = caseID
@@ -39,6 +42,7 @@ public struct EventRecord: Sendable, Equatable {
         self.reportedAt = reportedAt
         self.originRegion = originRegion
         self.payload = payload
+        self.reportedBy = reportedBy
     }
 }
 

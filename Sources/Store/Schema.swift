@@ -245,6 +245,12 @@ enum Schema {
                 CREATE INDEX alert_by_case ON alert (department, case_id, raised_at, alert_id);
                 CREATE INDEX alert_log_by_alert ON alert_log (alert_id, sequence);
                 """),
+        Migration(
+            version: 5,
+            summary: "who reported each event",
+            sql: """
+                ALTER TABLE event ADD COLUMN reported_by TEXT NOT NULL DEFAULT '';
+                """),
     ]
 
     /// The schema version recorded in the file.

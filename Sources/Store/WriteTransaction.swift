@@ -43,8 +43,8 @@ public final class WriteTransaction: ReadTransaction {
         let statement = try connection.prepare(
             """
             INSERT INTO event (department, case_id, event_id, revision, kind, occurred_at,
-                reported_at, origin_region, payload)
-            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
+                reported_at, origin_region, payload, reported_by)
+            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
             """)
         defer { statement.reset() }
         try statement.bind(1, event.department)
@@ -56,6 +56,7 @@ public final class WriteTransaction: ReadTransaction {
         try statement.bind(7, event.reportedAt)
         try statement.bind(8, event.originRegion)
         try statement.bind(9, event.payload)
+        try statement.bind(10, event.reportedBy)
         _ = try statement.step()
         let sequence = connection.lastInsertRowID
 

@@ -96,4 +96,19 @@ struct EventTests {
             #expect(try await store.read { try $0.eventCount() } == 1)
         }
     }
+
+    @Test("who reported an event is kept with it")
+    func reporterIsKept() async throws {
+        let directory = TemporaryDirectory()
+        try await withStore(at: directory.child("data")) { store in
+            var event = sampleEvent(eventID: "E1")
+            event.reportedBy = "tok_land_system"
+            _ = try await store.write { [event] in try $0.insertEvent(event) }
+            let stored = try await store.read {
+                try $0.events(department: event.department, caseID: event.caseID)
+            }
+            #expect(stored.map(\.event.reportedBy) == ["tok_land_system"])
+            #expect(stored.first?.event == event)
+        }
+    }
 }

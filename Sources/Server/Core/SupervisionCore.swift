@@ -119,18 +119,22 @@ final class SupervisionCore: @unchecked Sendable {
         var outcome = AlertBook.Outcome()
     }
 
-    /// Records one validated event, updates its case and the case's alerts,
-    /// all in `transaction`.
+    /// Records one validated event with the token that reported it, updates
+    /// its case and the case's alerts, all in `transaction`. The event row is
+    /// the record of this write: who, when, and exactly what was sent.
     func ingest(
-        _ recorded: RecordedEvent, index: UInt64, _ transaction: WriteTransaction, now: Instant
+        _ recorded: RecordedEvent, index: UInt64, reportedBy: String,
+        _ transaction: WriteTransaction, now: Instant
     ) throws -> Ingested {
         try changing(transaction, now: now) {
-            try ingestChecked(recorded, index: index, transaction, now: now)
+            try ingestChecked(
+                recorded, index: index, reportedBy: reportedBy, transaction, now: now)
         }
     }
 
     private func ingestChecked(
-        _ recorded: RecordedEvent, index: UInt64, _ transaction: WriteTransaction, now: Instant
+        _ recorded: RecordedEvent, index: UInt64, reportedBy: String,
+        _ transaction: WriteTransaction, now: Instant
     ) throws -> Ingested {
         let message = recorded.message
         var ack = EventAck()
@@ -145,7 +149,8 @@ final class SupervisionCore: @unchecked Sendable {
                 kind: message.kind.map(Self.kindNumber) ?? 0,
                 occurredAt: recorded.event.occurredAt.millisecondsSinceEpoch,
                 reportedAt: recorded.reportedAt.millisecondsSinceEpoch,
-                originRegion: region, payload: message.serializedBytes()))
+                originRegion: region, payload: message.serializedBytes(),
+                reportedBy: reportedBy))
         switch insertion {
         case .duplicate:
             ack.status = .duplicate

@@ -112,7 +112,8 @@ struct IntakeEndpoint {
         let clock = runtime.clock
         let started = ContinuousClock.now
         let pending = try await runtime.submit { transaction in
-            try core.ingest(recorded, index: index, transaction, now: clock.now())
+            try core.ingest(
+                recorded, index: index, reportedBy: caller.tokenID, transaction, now: clock.now())
         }
         return .writing(pending, started: started)
     }
