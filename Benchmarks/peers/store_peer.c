@@ -3,7 +3,9 @@
  * written by plain C through SQLite's prepared statements, many events per
  * transaction, with the same durability settings (WAL, synchronous=FULL).
  * It measures what SQLite itself costs on this machine, so StoreBench can
- * report the store's overhead as a ratio.
+ * report the store's overhead as a ratio. Like the store, it sums counters
+ * and keeps each case's latest row in memory, writing both once per
+ * transaction.
  *
  * Usage: store_peer DATABASE EVENTS EVENTS-PER-TRANSACTION PAYLOAD-BYTES
  * The database must already hold the store's schema. Prints one line:
@@ -44,6 +46,39 @@ static double now_seconds(void) {
     return (double)t.tv_sec + (double)t.tv_nsec / 1e9;
 }
 
+/* The cases touched by the open transaction, each with its latest state,
+ * found through a small open-addressing table keyed by department and case. */
+struct dirty_case {
+    int department;
+    long case_number;
+    long long received, updated;
+};
+static struct dirty_case *dirty;
+static long dirty_count;
+static long *slots; /* index into dirty + 1; 0 is empty */
+static long slot_count;
+
+static void remember_case(int department, long case_number, long long received,
+    long long updated) {
+    unsigned long hash = (unsigned long)case_number * 64u + (unsigned long)department;
+    long slot = (long)(hash * 2654435761u % (unsigned long)slot_count);
+    while (slots[slot] != 0) {
+        struct dirty_case *d = &dirty[slots[slot] - 1];
+        if (d->department == department && d->case_number == case_number) {
+            d->updated = updated;
+            return;
+        }
+        slot = (slot + 1) % slot_count;
+    }
+    dirty[dirty_count] = (struct dirty_case){department, case_number, received, updated};
+    slots[slot] = ++dirty_count;
+}
+
+static void forget_cases(void) {
+    memset(slots, 0, (size_t)slot_count * sizeof *slots);
+    dirty_count = 0;
+}
+
 int main(int argc, char **argv) {
     if (argc != 5) {
         fprintf(stderr, "usage: store_peer DATABASE EVENTS EVENTS-PER-TRANSACTION PAYLOAD-BYTES\n");
@@ -54,6 +89,9 @@ int main(int argc, char **argv) {
     int payload_bytes = atoi(argv[4]);
     unsigned char *payload = malloc((size_t)payload_bytes);
     memset(payload, 7, (size_t)payload_bytes);
+    dirty = calloc((size_t)per_transaction, sizeof *dirty);
+    slot_count = per_transaction * 4 + 1;
+    slots = calloc((size_t)slot_count, sizeof *slots);
 
     check(sqlite3_open(argv[1], &db), "open");
     check(sqlite3_exec(db,
@@ -128,19 +166,9 @@ int main(int argc, char **argv) {
         sqlite3_bind_blob(insert_event, 6, payload, payload_bytes, SQLITE_TRANSIENT);
         run(insert_event, "insert event");
 
-        sqlite3_bind_text(upsert_case, 1, department, -1, SQLITE_TRANSIENT);
-        sqlite3_bind_text(upsert_case, 2, case_id, -1, SQLITE_TRANSIENT);
-        sqlite3_bind_int64(upsert_case, 3, received);
-        sqlite3_bind_int64(upsert_case, 4, instant);
-        sqlite3_bind_blob(upsert_case, 5, payload, 64, SQLITE_TRANSIENT);
-        run(upsert_case, "upsert case");
-
-        sqlite3_bind_text(update_case_keys, 1, department, -1, SQLITE_TRANSIENT);
-        sqlite3_bind_text(update_case_keys, 2, case_id, -1, SQLITE_TRANSIENT);
-        sqlite3_bind_text(update_case_keys, 3, "ITEM", -1, SQLITE_STATIC);
-        sqlite3_bind_int64(update_case_keys, 4, received);
-        sqlite3_bind_int64(update_case_keys, 5, 1);
-        run(update_case_keys, "update case keys");
+        /* The case row is kept until COMMIT, as the store does: the latest
+         * state of each case touched by the transaction is written once. */
+        remember_case(i % 50, (i / 50) / 8, received, instant);
 
         /* Counters are summed per transaction and written before COMMIT. */
         pending_counts[i % 50] += 1;
@@ -173,6 +201,25 @@ int main(int argc, char **argv) {
                 run(add_counter, "add counter");
                 pending_counts[d] = 0;
             }
+            for (long c = 0; c < dirty_count; c++) {
+                struct dirty_case *d = &dirty[c];
+                snprintf(department, sizeof department, "D%03d", d->department);
+                snprintf(case_id, sizeof case_id, "C%09ld", d->case_number);
+                sqlite3_bind_text(upsert_case, 1, department, -1, SQLITE_TRANSIENT);
+                sqlite3_bind_text(upsert_case, 2, case_id, -1, SQLITE_TRANSIENT);
+                sqlite3_bind_int64(upsert_case, 3, d->received);
+                sqlite3_bind_int64(upsert_case, 4, d->updated);
+                sqlite3_bind_blob(upsert_case, 5, payload, 64, SQLITE_TRANSIENT);
+                run(upsert_case, "upsert case");
+
+                sqlite3_bind_text(update_case_keys, 1, department, -1, SQLITE_TRANSIENT);
+                sqlite3_bind_text(update_case_keys, 2, case_id, -1, SQLITE_TRANSIENT);
+                sqlite3_bind_text(update_case_keys, 3, "ITEM", -1, SQLITE_STATIC);
+                sqlite3_bind_int64(update_case_keys, 4, d->received);
+                sqlite3_bind_int64(update_case_keys, 5, 1);
+                run(update_case_keys, "update case keys");
+            }
+            forget_cases();
             run(commit, "commit");
         }
     }

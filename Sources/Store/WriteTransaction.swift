@@ -12,6 +12,14 @@ public final class WriteTransaction: ReadTransaction {
     /// items; see ``addCounters(department:month:deltas:)``.
     private var itemCounters: [CounterKey: Int64] = [:]
     private var batchCounters: [CounterKey: Int64] = [:]
+    /// Case rows of the item running now and of the batch's finished items,
+    /// written to SQLite once per batch; see ``upsertCase(_:)``.
+    private var itemCases: [CaseRowKey: CaseRecord] = [:]
+    private var batchCases: [CaseRowKey: CaseRecord] = [:]
+    /// Batch rows written to SQLite while the current item ran: should the
+    /// item be rolled back, its savepoint takes them back out of the file,
+    /// so they return to `batchCases`.
+    private var batchCasesWrittenInItem: [CaseRowKey: CaseRecord] = [:]
 
     // MARK: Events
 
@@ -70,11 +78,51 @@ public final class WriteTransaction: ReadTransaction {
 
     /// Inserts the case row or replaces every column of the existing one.
     ///
+    /// The row is kept in memory and written once per batch, just before
+    /// COMMIT: a case whose events arrive together (received, accepted, a
+    /// step, all in one batch) is written once instead of once per event,
+    /// and the case table and its indexes are the largest cost of an event
+    /// after the event itself. Reads through this transaction see the row
+    /// at once; a write whose body throws loses it with its other writes.
+    public func upsertCase(_ record: CaseRecord) throws {
+        itemCases[CaseRowKey(department: record.department, caseID: record.caseID)] = record
+    }
+
+    /// The case as this batch left it, or as the store has it.
+    public override func caseRecord(department: String, caseID: String) throws -> CaseRecord? {
+        let key = CaseRowKey(department: department, caseID: caseID)
+        if let pending = itemCases[key] ?? batchCases[key] { return pending }
+        return try super.caseRecord(department: department, caseID: caseID)
+    }
+
+    public override func forEachOpenCase(_ body: (CaseRecord) throws -> Void) throws {
+        try writePendingCases()
+        try super.forEachOpenCase(body)
+    }
+
+    public override func cases(
+        _ query: CaseQuery, pageSize: Int = 0, pageToken: String? = nil
+    ) throws -> Page<CaseRecord> {
+        try writePendingCases()
+        return try super.cases(query, pageSize: pageSize, pageToken: pageToken)
+    }
+
+    /// Writes every case row kept in memory, so that a query over the case
+    /// table sees them; called before such queries and before COMMIT.
+    func writePendingCases() throws {
+        guard !itemCases.isEmpty || !batchCases.isEmpty else { return }
+        for record in batchCases.values { try writeCase(record) }
+        for record in itemCases.values { try writeCase(record) }
+        batchCasesWrittenInItem.merge(batchCases) { _, newer in newer }
+        batchCases.removeAll(keepingCapacity: true)
+        itemCases.removeAll(keepingCapacity: true)
+    }
+
     /// Two statements, because SQLite rewrites an index entry whenever an
     /// UPDATE names one of its columns, changed or not: the upsert sets only
     /// the columns no index holds, and a second UPDATE touches the indexed
     /// ones (item, received instant, open flag) only when they differ.
-    public func upsertCase(_ record: CaseRecord) throws {
+    private func writeCase(_ record: CaseRecord) throws {
         let upsert = try connection.prepare(
             """
             INSERT INTO case_record (department, case_id, item_code, state, is_open,
@@ -298,11 +346,17 @@ public final class WriteTransaction: ReadTransaction {
             batchCounters[key, default: 0] += delta
         }
         itemCounters.removeAll(keepingCapacity: true)
+        batchCases.merge(itemCases) { _, newer in newer }
+        itemCases.removeAll(keepingCapacity: true)
+        batchCasesWrittenInItem.removeAll(keepingCapacity: true)
     }
 
     /// Called by the writer when an item is rolled back.
     func itemFailed() {
         itemCounters.removeAll(keepingCapacity: true)
+        itemCases.removeAll(keepingCapacity: true)
+        batchCases.merge(batchCasesWrittenInItem) { kept, _ in kept }
+        batchCasesWrittenInItem.removeAll(keepingCapacity: true)
     }
 
     /// Writes the batch's summed counter deltas; the writer calls this once,
@@ -334,6 +388,12 @@ public final class WriteTransaction: ReadTransaction {
             ON CONFLICT (key) DO UPDATE SET value = excluded.value
             """, [key, value])
     }
+}
+
+/// One case row's key.
+struct CaseRowKey: Hashable {
+    let department: String
+    let caseID: String
 }
 
 /// One counter row's key.

@@ -229,6 +229,7 @@ final class Writer: @unchecked Sendable {
         }
 
         do {
+            try transaction.writePendingCases()
             try transaction.flushCounters()
             try connection.run("COMMIT")
         } catch {

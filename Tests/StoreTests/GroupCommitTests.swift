@@ -96,6 +96,53 @@ struct GroupCommitTests {
         }
     }
 
+    @Test("case rows kept for the batch are seen at once and rolled back with their write")
+    func caseRowsOfABatch() async throws {
+        let directory = TemporaryDirectory()
+        try await withStore(at: directory.child("data")) { store in
+            let gate = WriterGate()
+            let held = try await gate.close(store)
+            var first = sampleCase(caseID: "C1", state: 1)
+            var pending: [PendingWrite<Int?>] = []
+            // Write 0 stores state 1; write 1 moves it to 2 and then fails;
+            // write 2 reads the row (it must see 1, not the rolled back 2),
+            // and a list query inside the batch sees it too; write 3 moves
+            // it to 3.
+            pending.append(try await store.submit { [first] in
+                try $0.upsertCase(first)
+                return nil
+            })
+            first.state = 2
+            pending.append(try await store.submit { [first] in
+                try $0.upsertCase(first)
+                _ = try $0.cases(CaseQuery(department: first.department))
+                throw Refused(index: 1)
+            })
+            let department = first.department
+            pending.append(try await store.submit { transaction in
+                let listed = try transaction.cases(CaseQuery(department: department))
+                #expect(listed.items.map(\.state) == [1])
+                return try transaction.caseRecord(department: department, caseID: "C1")?.state
+            })
+            first.state = 3
+            pending.append(try await store.submit { [first] in
+                try $0.upsertCase(first)
+                return try $0.caseRecord(department: first.department, caseID: "C1")?.state
+            })
+            gate.open()
+            try await held.value
+            #expect(try await pending[0].value == nil)
+            await #expect(throws: Refused(index: 1)) { _ = try await pending[1].value }
+            #expect(try await pending[2].value == 1)
+            #expect(try await pending[3].value == 3)
+            let stored = try await store.read {
+                try $0.caseRecord(department: first.department, caseID: "C1")
+            }
+            #expect(stored == first)
+            #expect(store.writerStatistics.commits == 2)
+        }
+    }
+
     @Test("when COMMIT fails, every write of the batch gets the error and none is kept")
     func commitFailureFailsTheBatch() async throws {
         let directory = TemporaryDirectory()
