@@ -20,6 +20,11 @@ final class SupervisionCore: @unchecked Sendable {
         var summary: Engine.CaseSummary
         /// The alerts the engine found holding at the last evaluation.
         var holding: [Engine.Alert]
+        /// What the case's stored row adds to the monthly counters, in the
+        /// row's encoded form (a few dozen bytes); nil until known, and then
+        /// it is read from the row. Kept so that an event does not read back
+        /// the row the previous one wrote.
+        var contribution: [UInt8]?
     }
 
     /// What other threads may read: the next wake-up and the live counts.
@@ -210,7 +215,7 @@ final class SupervisionCore: @unchecked Sendable {
         else { return nil }
         var summary = Engine.CaseSummary(caseKey: key, context: context)
         guard summary.apply(event, context: context) else { return nil }
-        return TrackedCase(summary: summary, holding: [])
+        return TrackedCase(summary: summary, holding: [], contribution: CaseRows.encode([:]))
     }
 
     /// Refolds a case from every stored event and settles its alerts.
@@ -290,15 +295,24 @@ final class SupervisionCore: @unchecked Sendable {
         try countAlerts(transitions, transaction)
         tracked.holding = evaluation.alerts
 
-        let previous = try transaction.caseRecord(
-            department: key.departmentCode, caseID: key.caseID)
+        let previous: [UInt8]
+        if let known = tracked.contribution {
+            previous = known
+        } else {
+            previous = try transaction.caseRecord(
+                department: key.departmentCode, caseID: key.caseID)?.derived ?? []
+        }
         let row = CaseRows.record(
             key: key, evaluation: evaluation, holding: evaluation.alerts,
             catalogueVersion: catalogueVersion, now: now, context: context)
         try transaction.upsertCase(row.record)
-        try CaseRows.applyContribution(
-            old: previous.map { CaseRows.contribution(of: $0) } ?? [:], new: row.contribution,
-            department: key.departmentCode, transaction)
+        // Most events (a step, a fee) leave the counts as they were.
+        if previous != row.record.derived {
+            try CaseRows.applyContribution(
+                old: CaseRows.decode(previous), new: row.contribution,
+                department: key.departmentCode, transaction)
+        }
+        tracked.contribution = row.record.derived
 
         let next = tracked.summary.nextDue(after: now)
         if tracked.summary.isOpen || next != nil {
