@@ -120,7 +120,16 @@ public struct CaseEvaluation: Sendable {
     public var alerts: [Alert]
     /// The alerts that will hold later unless the case (or step, or
     /// procedure) finishes before their instant, in the same order.
-    public var upcoming: [Alert]
+    ///
+    /// Built when asked: the server evaluates a case at every event and
+    /// needs only the next instant, while the words of an alert (dates,
+    /// amounts, working days) are most of an evaluation's cost.
+    public var upcoming: [Alert] {
+        laterFindings.map { $0.alert(scope: .caseOf(caseKey), calendar: calendar) }
+            .sorted(by: Self.order)
+    }
+    private let laterFindings: [Finding]
+    private let calendar: RegionCalendar
     /// The next instant after the evaluation instant at which an alert
     /// becomes due; nil when nothing more can happen without a new event.
     public var nextDueAt: Instant?
@@ -146,15 +155,22 @@ public struct CaseEvaluation: Sendable {
         fold.thresholds(into: &findings)
         let scope = AlertScope.caseOf(fold.key)
         var holding: [Alert] = []
-        var later: [Alert] = []
+        var later: [Finding] = []
         for finding in findings where fold.rules.isEnabled(finding.rule) {
-            let alert = finding.alert(scope: scope, calendar: fold.calendar)
-            if finding.instant <= now { holding.append(alert) } else { later.append(alert) }
+            if finding.instant <= now {
+                holding.append(finding.alert(scope: scope, calendar: fold.calendar))
+            } else {
+                later.append(finding)
+            }
         }
-        let order: (Alert, Alert) -> Bool = { ($0.raisedAt, $0.id) < ($1.raisedAt, $1.id) }
-        alerts = holding.sorted(by: order)
-        upcoming = later.sorted(by: order)
-        nextDueAt = upcoming.first?.raisedAt
+        alerts = holding.sorted(by: Self.order)
+        laterFindings = later
+        calendar = fold.calendar
+        nextDueAt = later.lazy.map(\.instant).min()
         isProvisional = findings.contains { $0.rule == .calendarMissing }
+    }
+
+    private static func order(_ a: Alert, _ b: Alert) -> Bool {
+        (a.raisedAt, a.id) < (b.raisedAt, b.id)
     }
 }
