@@ -10,16 +10,11 @@ import Store
 /// revision, a catalogue change) the difference is added, so the counters
 /// stay right without ever being recomputed from all events.
 enum CaseRows {
-    struct Row {
-        var record: CaseRecord
-        var contribution: [String: Int64]
-    }
-
+    /// The case's row; `derived` is its contribution, encoded.
     static func record(
         key: CaseKey, evaluation: CaseEvaluation, holding: [Engine.Alert],
-        catalogueVersion: Int64, now: Instant, context: EvaluationContext
-    ) -> Row {
-        let contribution = contribution(of: evaluation, context: context)
+        catalogueVersion: Int64, now: Instant, derived: [UInt8]
+    ) -> CaseRecord {
         let highest = holding.filter { !$0.rule.isOperational }.map(\.level).max()
         let record = CaseRecord(
             department: key.departmentCode, caseID: key.caseID,
@@ -35,8 +30,25 @@ enum CaseRows {
             alertLevel: Int(highest.map { Level($0) }?.rawValue ?? 0),
             nextDueAt: evaluation.nextDueAt?.millisecondsSinceEpoch,
             catalogueVersion: catalogueVersion, updatedAt: now.millisecondsSinceEpoch,
-            derived: encode(contribution))
-        return Row(record: record, contribution: contribution)
+            derived: derived)
+        return record
+    }
+
+    /// Everything of a case its contribution depends on, but the calendar:
+    /// while these stay the same, so does the contribution, and most events
+    /// (a step, a fee) change none of them.
+    struct ContributionInputs: Equatable {
+        var receivedAt: Instant?
+        var acceptedAt: Instant?
+        var concludedAt: Instant?
+        var promised: Instant?
+
+        init(_ evaluation: CaseEvaluation) {
+            receivedAt = evaluation.receivedAt
+            acceptedAt = evaluation.acceptedAt
+            concludedAt = evaluation.phase == .concluded ? evaluation.finishedAt : nil
+            promised = evaluation.deadlines.promised?.instant
+        }
     }
 
     /// Whether the case still waits for something from the department.
@@ -91,11 +103,6 @@ enum CaseRows {
             }
         }
         return counts
-    }
-
-    /// The contribution a stored row recorded.
-    static func contribution(of row: CaseRecord) -> [String: Int64] {
-        decode(row.derived)
     }
 
     /// Adds the difference between two contributions to the counters.

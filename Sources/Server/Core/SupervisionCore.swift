@@ -25,6 +25,9 @@ final class SupervisionCore: @unchecked Sendable {
         /// it is read from the row. Kept so that an event does not read back
         /// the row the previous one wrote.
         var contribution: [UInt8]?
+        /// What `contribution` was computed from; nil after a calendar or
+        /// catalogue change, which may change it with the same inputs.
+        var contributionInputs: CaseRows.ContributionInputs?
     }
 
     /// What other threads may read: the next wake-up and the live counts.
@@ -295,24 +298,28 @@ final class SupervisionCore: @unchecked Sendable {
         try countAlerts(transitions, transaction)
         tracked.holding = evaluation.alerts
 
-        let previous: [UInt8]
-        if let known = tracked.contribution {
-            previous = known
+        let inputs = CaseRows.ContributionInputs(evaluation)
+        let derived: [UInt8]
+        if let known = tracked.contribution, tracked.contributionInputs == inputs {
+            derived = known
         } else {
-            previous = try transaction.caseRecord(
-                department: key.departmentCode, caseID: key.caseID)?.derived ?? []
+            let previous = try tracked.contribution
+                ?? transaction.caseRecord(
+                    department: key.departmentCode, caseID: key.caseID)?.derived ?? []
+            let contribution = CaseRows.contribution(of: evaluation, context: context)
+            derived = CaseRows.encode(contribution)
+            if previous != derived {
+                try CaseRows.applyContribution(
+                    old: CaseRows.decode(previous), new: contribution,
+                    department: key.departmentCode, transaction)
+            }
         }
-        let row = CaseRows.record(
-            key: key, evaluation: evaluation, holding: evaluation.alerts,
-            catalogueVersion: catalogueVersion, now: now, context: context)
-        try transaction.upsertCase(row.record)
-        // Most events (a step, a fee) leave the counts as they were.
-        if previous != row.record.derived {
-            try CaseRows.applyContribution(
-                old: CaseRows.decode(previous), new: row.contribution,
-                department: key.departmentCode, transaction)
-        }
-        tracked.contribution = row.record.derived
+        tracked.contribution = derived
+        tracked.contributionInputs = inputs
+        try transaction.upsertCase(
+            CaseRows.record(
+                key: key, evaluation: evaluation, holding: evaluation.alerts,
+                catalogueVersion: catalogueVersion, now: now, derived: derived))
 
         let next = tracked.summary.nextDue(after: now)
         if tracked.summary.isOpen || next != nil {
@@ -409,6 +416,7 @@ final class SupervisionCore: @unchecked Sendable {
         var outcome = AlertBook.Outcome()
         let keys = Array(cases.keys)
         for key in keys {
+            cases[key]?.contributionInputs = nil
             let result = try refresh(key, transaction, now: now, reason: reason)
             outcome.raised += result.raised
             outcome.withdrawn += result.withdrawn

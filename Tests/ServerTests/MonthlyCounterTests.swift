@@ -1,0 +1,96 @@
+import Engine
+import Messages
+import Store
+import Testing
+
+@testable import Server
+
+/// The monthly counters evaluation reads: kept up to date as events arrive,
+/// corrected when a late event changes a case's outcome, and still right
+/// after a restart, when the server no longer remembers what each case had
+/// counted.
+///
+/// Health item 330899-WJJ-002 promises 5 working days; received on Monday
+/// 2 March 2026, the promised deadline is 24:00 of Monday 9 March.
+@Suite("Monthly counters", .timeLimit(.minutes(2)))
+struct MonthlyCounterTests {
+    let early = CaseScript(department: Demo.health, caseID: "WJJ-COUNT-1")
+    let late = CaseScript(department: Demo.health, caseID: "WJJ-COUNT-2")
+    static let march = Month(year: 2026, month: 3)
+
+    func counters(_ server: TestServer) async throws -> [CounterName: Int64] {
+        try await server.server.runtime.read {
+            try $0.counters(department: Demo.health, month: Self.march)
+        }
+    }
+
+    @Test func countersFollowEventsLateCorrectionsAndRestarts() async throws {
+        try await withTestServer(at: local("2026-03-13T12:00")) { server in
+            let department = try await server.department(Demo.health)
+            let item = Demo.healthItem
+            let acks = try await server.report(
+                [
+                    early.received("e1", at: local("2026-03-02T09:00"), item: item),
+                    early.accepted("e2", at: local("2026-03-02T10:00")),
+                    early.concluded("e3", at: local("2026-03-03T15:00")),
+                    late.received("l1", at: local("2026-03-02T09:00"), item: item),
+                    late.accepted("l2", at: local("2026-03-02T10:00")),
+                    late.concluded("l3", at: local("2026-03-12T15:00")),
+                ], as: department)
+            #expect(acks.allSatisfy { $0.status == .accepted })
+
+            var counts = try await counters(server)
+            #expect(counts[.received] == 2)
+            #expect(counts[.accepted] == 2)
+            #expect(counts[.concluded] == 2)
+            #expect(counts[.concludedOnTime] == 1)
+            #expect(counts[.concludedEarly] == 1)
+            #expect(counts[.overdue] == 1)
+
+            // Reported late: a testing procedure that paused the second case
+            // for a week, so it was concluded on time after all.
+            var start = SpecialProcedureStarted()
+            start.procedureID = "P1"
+            start.type = .testing
+            start.grantedDays = 10
+            start.reason = "samples sent to the laboratory"
+            var end = SpecialProcedureEnded()
+            end.procedureID = "P1"
+            end.result = "passed"
+            let pause = try await server.report(
+                [
+                    late.event("l4", at: local("2026-03-03T09:00"), .specialProcedureStarted(start)),
+                    late.event("l5", at: local("2026-03-10T17:00"), .specialProcedureEnded(end)),
+                ], as: department)
+            #expect(pause.allSatisfy { $0.status == .accepted })
+            counts = try await counters(server)
+            #expect(counts[.concluded] == 2)
+            #expect(counts[.concludedOnTime] == 2)
+            #expect(counts[.overdue] ?? 0 == 0)
+
+            // After a restart the first case is delivered: its row is read
+            // back, and nothing is counted twice.
+            let restarted = try await server.restart()
+            do {
+                let desk = try await restarted.department(Demo.health)
+                var delivery = CertificateDelivered()
+                delivery.method = .inPerson
+                delivery.recipient = "张三丰"
+                let delivered = try await restarted.report(
+                    [early.event("e4", at: local("2026-03-13T13:00"), .delivered(delivery))],
+                    as: desk)
+                #expect(delivered.map(\.status) == [.accepted])
+                let after = try await counters(restarted)
+                #expect(after[.received] == 2)
+                #expect(after[.concluded] == 2)
+                #expect(after[.concludedOnTime] == 2)
+                #expect(after[.concludedEarly] ?? 0 >= 1)
+                #expect(after[.overdue] ?? 0 == 0)
+            } catch {
+                await restarted.stop()
+                throw error
+            }
+            await restarted.stop()
+        }
+    }
+}
