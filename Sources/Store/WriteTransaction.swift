@@ -8,18 +8,17 @@ public final class WriteTransaction: ReadTransaction {
     /// Alert log entries appended so far in this batch, in sequence order;
     /// handed to the commit observer once the batch is durable.
     var appendedLog: [AlertLogEntry] = []
-    /// Counter deltas of the item running now, and of the batch's finished
-    /// items; see ``addCounters(department:month:deltas:)``.
-    private var itemCounters: [CounterKey: Int64] = [:]
+    /// Counter deltas of the batch, written once before COMMIT; see
+    /// ``addCounters(department:month:deltas:)``.
     private var batchCounters: [CounterKey: Int64] = [:]
-    /// Case rows of the item running now and of the batch's finished items,
-    /// written to SQLite once per batch; see ``upsertCase(_:)``.
-    private var itemCases: [CaseRowKey: CaseRecord] = [:]
+    /// Case rows of the batch, written once before COMMIT; see
+    /// ``upsertCase(_:)``.
     private var batchCases: [CaseRowKey: CaseRecord] = [:]
-    /// Batch rows written to SQLite while the current item ran: should the
-    /// item be rolled back, its savepoint takes them back out of the file,
-    /// so they return to `batchCases`.
-    private var batchCasesWrittenInItem: [CaseRowKey: CaseRecord] = [:]
+    /// What the item running now changed in the two above, to take back
+    /// should it be rolled back. An undo log rather than a copy per item:
+    /// items almost always succeed, and then it is simply emptied.
+    private var counterUndo: [(key: CounterKey, delta: Int64)] = []
+    private var caseUndo: [(key: CaseRowKey, previous: CaseRecord?)] = []
 
     // MARK: Events
 
@@ -85,13 +84,14 @@ public final class WriteTransaction: ReadTransaction {
     /// after the event itself. Reads through this transaction see the row
     /// at once; a write whose body throws loses it with its other writes.
     public func upsertCase(_ record: CaseRecord) throws {
-        itemCases[CaseRowKey(department: record.department, caseID: record.caseID)] = record
+        let key = CaseRowKey(department: record.department, caseID: record.caseID)
+        caseUndo.append((key, batchCases.updateValue(record, forKey: key)))
     }
 
     /// The case as this batch left it, or as the store has it.
     public override func caseRecord(department: String, caseID: String) throws -> CaseRecord? {
         let key = CaseRowKey(department: department, caseID: caseID)
-        if let pending = itemCases[key] ?? batchCases[key] { return pending }
+        if let pending = batchCases[key] { return pending }
         return try super.caseRecord(department: department, caseID: caseID)
     }
 
@@ -109,13 +109,14 @@ public final class WriteTransaction: ReadTransaction {
 
     /// Writes every case row kept in memory, so that a query over the case
     /// table sees them; called before such queries and before COMMIT.
+    ///
+    /// The rows stay in memory until COMMIT: should the item running now be
+    /// rolled back, its savepoint takes them back out of the file, and they
+    /// are written again at COMMIT. Queries over cases inside a write are
+    /// rare (start-up), so writing a row twice then costs nothing that
+    /// matters.
     func writePendingCases() throws {
-        guard !itemCases.isEmpty || !batchCases.isEmpty else { return }
         for record in batchCases.values { try writeCase(record) }
-        for record in itemCases.values { try writeCase(record) }
-        batchCasesWrittenInItem.merge(batchCases) { _, newer in newer }
-        batchCases.removeAll(keepingCapacity: true)
-        itemCases.removeAll(keepingCapacity: true)
     }
 
     /// Two statements, because SQLite rewrites an index entry whenever an
@@ -302,10 +303,19 @@ public final class WriteTransaction: ReadTransaction {
     public func addCounters(
         department: String, month: Month, deltas: [CounterName: Int64]
     ) throws {
-        for (name, delta) in deltas where delta != 0 {
-            itemCounters[CounterKey(department: department, month: month.key, name: name),
-                default: 0] += delta
+        for (name, delta) in deltas {
+            try addCounter(department: department, month: month, name: name, delta: delta)
         }
+    }
+
+    /// Adds `delta` to one of a department's counters for a month.
+    public func addCounter(
+        department: String, month: Month, name: CounterName, delta: Int64
+    ) throws {
+        guard delta != 0 else { return }
+        let key = CounterKey(department: department, month: month.key, name: name)
+        batchCounters[key, default: 0] += delta
+        counterUndo.append((key, delta))
     }
 
     /// The stored counters plus the deltas this batch has not written yet.
@@ -313,12 +323,10 @@ public final class WriteTransaction: ReadTransaction {
         department: String, month: Month
     ) throws -> [CounterName: Int64] {
         var values = try super.counters(department: department, month: month)
-        for pending in [batchCounters, itemCounters] {
-            for (key, delta) in pending where key.department == department
-                && key.month == month.key
-            {
-                values[key.name, default: 0] += delta
-            }
+        for (key, delta) in batchCounters where key.department == department
+            && key.month == month.key
+        {
+            values[key.name, default: 0] += delta
         }
         return values
     }
@@ -328,35 +336,33 @@ public final class WriteTransaction: ReadTransaction {
         department: String, from: Month, through: Month
     ) throws -> [Month: [CounterName: Int64]] {
         var values = try super.counters(department: department, from: from, through: through)
-        for pending in [batchCounters, itemCounters] {
-            for (key, delta) in pending where key.department == department
-                && (from.key...through.key).contains(key.month)
-            {
-                let month = Month(year: key.month / 100, month: key.month % 100)
-                values[month, default: [:]][key.name, default: 0] += delta
-            }
+        for (key, delta) in batchCounters where key.department == department
+            && (from.key...through.key).contains(key.month)
+        {
+            let month = Month(year: key.month / 100, month: key.month % 100)
+            values[month, default: [:]][key.name, default: 0] += delta
         }
         return values
     }
 
     /// Called by the writer when an item's savepoint is released: its
-    /// deltas join the batch's.
+    /// changes are the batch's for good.
     func itemSucceeded() {
-        for (key, delta) in itemCounters {
-            batchCounters[key, default: 0] += delta
-        }
-        itemCounters.removeAll(keepingCapacity: true)
-        batchCases.merge(itemCases) { _, newer in newer }
-        itemCases.removeAll(keepingCapacity: true)
-        batchCasesWrittenInItem.removeAll(keepingCapacity: true)
+        counterUndo.removeAll(keepingCapacity: true)
+        caseUndo.removeAll(keepingCapacity: true)
     }
 
-    /// Called by the writer when an item is rolled back.
+    /// Called by the writer when an item is rolled back: its counter deltas
+    /// and case rows are taken back, newest first.
     func itemFailed() {
-        itemCounters.removeAll(keepingCapacity: true)
-        itemCases.removeAll(keepingCapacity: true)
-        batchCases.merge(batchCasesWrittenInItem) { kept, _ in kept }
-        batchCasesWrittenInItem.removeAll(keepingCapacity: true)
+        for (key, delta) in counterUndo.reversed() {
+            batchCounters[key, default: 0] -= delta
+        }
+        for (key, previous) in caseUndo.reversed() {
+            batchCases[key] = previous
+        }
+        counterUndo.removeAll(keepingCapacity: true)
+        caseUndo.removeAll(keepingCapacity: true)
     }
 
     /// Writes the batch's summed counter deltas; the writer calls this once,

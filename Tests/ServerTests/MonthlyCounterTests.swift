@@ -93,4 +93,32 @@ struct MonthlyCounterTests {
             await restarted.stop()
         }
     }
+
+    @Test func aContributionReadsBackWhatItWroteAndNamesItsDifferences() {
+        let march = Month(year: 2026, month: 3)
+        let april = Month(year: 2026, month: 4)
+        var old = Contribution()
+        old.add(.received, in: march)
+        old.add(.accepted, in: march)
+        old.add(.overdue, in: april)
+        old.add(.concluded, in: april)
+        // The stored form: one "month/counter=count" line each, in order.
+        #expect(String(decoding: old.encoded, as: UTF8.self) == """
+            2026-03/accepted=1
+            2026-03/received=1
+            2026-04/concluded=1
+            2026-04/overdue=1
+            """)
+        #expect(Contribution(decoding: old.encoded) == old)
+        #expect(Contribution(decoding: Array("2026-3x/received=1\nnonsense".utf8)).entries
+            .isEmpty)
+
+        var new = Contribution()
+        new.add(.received, in: march)
+        new.add(.accepted, in: march)
+        new.add(.concluded, in: april)
+        new.add(.concludedOnTime, in: april)
+        let changes = new.differences(from: old).map { "\($0.0)/\($0.1.rawValue)=\($0.2)" }
+        #expect(changes.sorted() == ["2026-04/concluded_on_time=1", "2026-04/overdue=-1"])
+    }
 }

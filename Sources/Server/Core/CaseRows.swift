@@ -77,12 +77,11 @@ enum CaseRows {
 
     /// The counts this case adds to its department's months.
     static func contribution(of evaluation: CaseEvaluation, context: EvaluationContext)
-        -> [String: Int64]
+        -> Contribution
     {
-        var counts: [String: Int64] = [:]
+        var counts = Contribution()
         func add(_ name: CounterName, at instant: Instant) {
-            counts[SupervisionCore.month(of: instant).description + "/" + name.rawValue,
-                default: 0] += 1
+            counts.add(name, in: SupervisionCore.month(of: instant))
         }
         if let received = evaluation.receivedAt { add(.received, at: received) }
         if let accepted = evaluation.acceptedAt { add(.accepted, at: accepted) }
@@ -107,40 +106,100 @@ enum CaseRows {
 
     /// Adds the difference between two contributions to the counters.
     static func applyContribution(
-        old: [String: Int64], new: [String: Int64], department: String,
+        old: Contribution, new: Contribution, department: String,
         _ transaction: WriteTransaction
     ) throws {
-        guard old != new else { return }
-        var deltas: [String: Int64] = new
-        for (key, value) in old { deltas[key, default: 0] -= value }
-        var byMonth: [Month: [CounterName: Int64]] = [:]
-        for (key, delta) in deltas where delta != 0 {
-            let parts = key.split(separator: "/", maxSplits: 1)
-            let monthParts = parts[0].split(separator: "-")
-            guard parts.count == 2, monthParts.count == 2, let year = Int(monthParts[0]),
-                let month = Int(monthParts[1])
+        for (month, name, delta) in new.differences(from: old) {
+            try transaction.addCounter(
+                department: department, month: month, name: name, delta: delta)
+        }
+    }
+}
+
+/// What one case adds to its department's monthly counters: received in
+/// March, concluded on time in April, and so on; a handful of entries,
+/// ordered by month and counter name.
+///
+/// Stored in the case row as "2026-03/received=1" lines: small, and
+/// readable with the sqlite3 shell.
+struct Contribution: Equatable {
+    struct Entry: Equatable {
+        var month: Month
+        var name: CounterName
+        var count: Int64
+    }
+
+    private(set) var entries: [Entry] = []
+
+    init() {}
+
+    /// Counts one more `name` in `month`.
+    mutating func add(_ name: CounterName, in month: Month, count: Int64 = 1) {
+        var index = entries.startIndex
+        while index < entries.endIndex, Self.precedes(entries[index], month, name) {
+            index += 1
+        }
+        if index < entries.endIndex, entries[index].month == month,
+            entries[index].name == name
+        {
+            entries[index].count += count
+        } else {
+            entries.insert(Entry(month: month, name: name, count: count), at: index)
+        }
+    }
+
+    private static func precedes(_ entry: Entry, _ month: Month, _ name: CounterName) -> Bool {
+        entry.month != month ? entry.month < month : entry.name.rawValue < name.rawValue
+    }
+
+    /// The stored form.
+    var encoded: [UInt8] {
+        var bytes: [UInt8] = []
+        bytes.reserveCapacity(entries.count * 24)
+        for entry in entries {
+            if !bytes.isEmpty { bytes.append(UInt8(ascii: "\n")) }
+            bytes += "\(entry.month)/\(entry.name.rawValue)=\(entry.count)".utf8
+        }
+        return bytes
+    }
+
+    /// Reads the stored form; a line that does not read is left out.
+    init(decoding bytes: [UInt8]) {
+        for line in bytes.split(separator: UInt8(ascii: "\n")) {
+            guard let slash = line.firstIndex(of: UInt8(ascii: "/")),
+                let equals = line[slash...].firstIndex(of: UInt8(ascii: "=")),
+                let month = Self.month(line[..<slash]),
+                let count = Int64(String(decoding: line[(equals + 1)...], as: UTF8.self))
             else { continue }
-            byMonth[Month(year: year, month: month), default: [:]][
-                CounterName(rawValue: String(parts[1]))] = delta
-        }
-        for (month, counts) in byMonth {
-            try transaction.addCounters(department: department, month: month, deltas: counts)
+            let name = CounterName(
+                rawValue: String(decoding: line[(slash + 1)..<equals], as: UTF8.self))
+            add(name, in: month, count: count)
         }
     }
 
-    /// "2026-03/received=1" lines: small, and readable with the sqlite3 shell.
-    static func encode(_ contribution: [String: Int64]) -> [UInt8] {
-        Array(contribution.sorted { $0.key < $1.key }
-            .map { "\($0.key)=\($0.value)" }.joined(separator: "\n").utf8)
+    /// "2026-03" as a month.
+    private static func month(_ text: ArraySlice<UInt8>) -> Month? {
+        let parts = text.split(separator: UInt8(ascii: "-"))
+        guard parts.count == 2,
+            let year = Int(String(decoding: parts[0], as: UTF8.self)),
+            let month = Int(String(decoding: parts[1], as: UTF8.self)),
+            (1...12).contains(month)
+        else { return nil }
+        return Month(year: year, month: month)
     }
 
-    static func decode(_ bytes: [UInt8]) -> [String: Int64] {
-        var result: [String: Int64] = [:]
-        for line in String(decoding: bytes, as: UTF8.self).split(separator: "\n") {
-            let parts = line.split(separator: "=", maxSplits: 1)
-            if parts.count == 2, let value = Int64(parts[1]) { result[String(parts[0])] = value }
+    /// What to add to the counters to go from `old` to this one.
+    func differences(from old: Contribution) -> [(Month, CounterName, Int64)] {
+        var changes = old.entries.map { ($0.month, $0.name, -$0.count) }
+        for entry in entries {
+            let index = changes.firstIndex { $0.0 == entry.month && $0.1 == entry.name }
+            if let index {
+                changes[index].2 += entry.count
+            } else {
+                changes.append((entry.month, entry.name, entry.count))
+            }
         }
-        return result
+        return changes.filter { $0.2 != 0 }
     }
 }
 

@@ -173,13 +173,16 @@ final class SupervisionCore: @unchecked Sendable {
 
         let key = recorded.caseKey
         let event = recorded.event
-        var deltas: [CounterName: Int64] = [.eventsReported: 1]
+        let reportedIn = Self.month(of: recorded.reportedAt)
+        try transaction.addCounter(
+            department: key.departmentCode, month: reportedIn, name: .eventsReported, delta: 1)
         let delay = recorded.reportedAt.millisecondsSinceEpoch
             - event.occurredAt.millisecondsSinceEpoch
-        if delay > lateReportingMilliseconds(nil) { deltas[.eventsReportedLate] = 1 }
-        try transaction.addCounters(
-            department: key.departmentCode, month: Self.month(of: recorded.reportedAt),
-            deltas: deltas)
+        if delay > lateReportingMilliseconds(nil) {
+            try transaction.addCounter(
+                department: key.departmentCode, month: reportedIn, name: .eventsReportedLate,
+                delta: 1)
+        }
 
         let outcome: AlertBook.Outcome
         if var tracked = cases[key], tracked.summary.apply(event, context: context) {
@@ -218,7 +221,7 @@ final class SupervisionCore: @unchecked Sendable {
         else { return nil }
         var summary = Engine.CaseSummary(caseKey: key, context: context)
         guard summary.apply(event, context: context) else { return nil }
-        return TrackedCase(summary: summary, holding: [], contribution: CaseRows.encode([:]))
+        return TrackedCase(summary: summary, holding: [], contribution: [])
     }
 
     /// Refolds a case from every stored event and settles its alerts.
@@ -307,10 +310,10 @@ final class SupervisionCore: @unchecked Sendable {
                 ?? transaction.caseRecord(
                     department: key.departmentCode, caseID: key.caseID)?.derived ?? []
             let contribution = CaseRows.contribution(of: evaluation, context: context)
-            derived = CaseRows.encode(contribution)
+            derived = contribution.encoded
             if previous != derived {
                 try CaseRows.applyContribution(
-                    old: CaseRows.decode(previous), new: contribution,
+                    old: Contribution(decoding: previous), new: contribution,
                     department: key.departmentCode, transaction)
             }
         }
