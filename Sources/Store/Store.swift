@@ -44,6 +44,12 @@ public final class Store: Sendable {
         /// Run `PRAGMA quick_check` at open. It reads the whole file, so it
         /// costs seconds on a file of millions of events.
         public var checkOnOpen = true
+        /// Write-ahead log size, in 4 KiB pages, at which a background
+        /// checkpoint copies it into the database file.
+        public var checkpointWakePages = 1_000
+        /// Log size at which the writer checkpoints between two commits
+        /// itself, so that the log starts over instead of growing.
+        public var checkpointRestartPages = 16_000
 
         /// The defaults: four readers, a queue of 4,096, keep the whole log.
         public init() {}
@@ -52,6 +58,7 @@ public final class Store: Sendable {
     /// The database file.
     public let path: String
     private let writer: Writer
+    private let checkpointer: Checkpointer?
     private let readers: ReaderPool
     private let configuration: Configuration
 
@@ -91,9 +98,19 @@ public final class Store: Sendable {
             try Schema.migrate(connection)
         }
 
+        if configuration.readOnly {
+            checkpointer = nil
+        } else {
+            let checkpointer = Checkpointer(
+                path: path, busyTimeoutMilliseconds: Int(configuration.busyTimeoutMilliseconds),
+                wakePages: configuration.checkpointWakePages,
+                restartPages: configuration.checkpointRestartPages)
+            checkpointer.attach(to: connection)
+            self.checkpointer = checkpointer
+        }
         writer = Writer(
             connection: connection, capacity: max(1, configuration.queueCapacity),
-            retention: configuration.alertLogRetention)
+            retention: configuration.alertLogRetention, checkpointer: checkpointer)
         readers = ReaderPool(limit: max(1, configuration.readConnections)) {
             let reader = try Connection(path: path, readOnly: true)
             try Self.configure(reader, configuration, writer: false)
@@ -197,6 +214,11 @@ public final class Store: Sendable {
     /// How many commits the writer made and how many items they carried.
     public var writerStatistics: WriterStatistics {
         writer.currentStatistics
+    }
+
+    /// What the background checkpoint did; nil for a read-only store.
+    public var checkpointStatistics: CheckpointStatistics? {
+        checkpointer?.currentStatistics
     }
 
     /// Lets queued writes finish, then closes every connection. Writes after

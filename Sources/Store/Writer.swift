@@ -20,6 +20,8 @@ struct WriteItem: Sendable {
 /// while holding `condition`. Those two make the `@unchecked Sendable` safe.
 final class Writer: @unchecked Sendable {
     private let connection: Connection
+    /// Stopped before the connection closes; see ``Checkpointer``.
+    private let checkpointer: Checkpointer?
     private let condition = NSCondition()
     private let capacity: Int
     private let retention: AlertLogRetention
@@ -40,8 +42,12 @@ final class Writer: @unchecked Sendable {
     /// How often the writer applies alert log retention by itself.
     static let pruneInterval: TimeInterval = 60
 
-    init(connection: Connection, capacity: Int, retention: AlertLogRetention) {
+    init(
+        connection: Connection, capacity: Int, retention: AlertLogRetention,
+        checkpointer: Checkpointer?
+    ) {
         self.connection = connection
+        self.checkpointer = checkpointer
         self.capacity = capacity
         self.retention = retention
     }
@@ -152,6 +158,7 @@ final class Writer: @unchecked Sendable {
             commit(batch, observer: observer)
             pruneIfDue()
         }
+        checkpointer?.stop()
         connection.close()
         condition.lock()
         hasFinished = true

@@ -96,4 +96,39 @@ struct OperationsTests {
             #expect(report.problems.isEmpty)
         }
     }
+
+    @Test("the write-ahead log is copied back in the background and starts over, not growing")
+    func checkpoints() async throws {
+        let directory = TemporaryDirectory()
+        var configuration = testConfiguration()
+        configuration.checkpointWakePages = 20
+        configuration.checkpointRestartPages = 200
+        let data = directory.child("data")
+        let log = data.appendingPathComponent(Store.fileName + "-wal").path
+        var largestLog: Int64 = 0
+        try await withStore(at: data, configuration: configuration) { store in
+            for batch in 0..<60 {
+                try await store.write { transaction in
+                    for index in 0..<100 {
+                        _ = try transaction.insertEvent(
+                            sampleEvent(
+                                caseID: "C\(batch)", eventID: "E\(batch)-\(index)",
+                                payload: [UInt8](repeating: 7, count: 400)))
+                    }
+                }
+                let attributes = try FileManager.default.attributesOfItem(atPath: log)
+                largestLog = max(largestLog, (attributes[.size] as? NSNumber)?.int64Value ?? 0)
+            }
+            #expect((store.checkpointStatistics?.passes ?? 0) > 0)
+        }
+        // 6,000 events of 400 bytes are about 700 pages; a log that started
+        // over at 200 pages stays within that plus one batch.
+        #expect(largestLog < 300 * 4_120)
+        try await withStore(at: data) { store in
+            let count = try await store.read { try $0.eventCount() }
+            #expect(count == 6_000)
+            let report = try await store.integrityCheck()
+            #expect(report.isHealthy)
+        }
+    }
 }
