@@ -27,6 +27,24 @@ public final class WriteTransaction: ReadTransaction {
     /// Identity is (department, event id, revision). A lower revision than
     /// one already stored is kept as history and answered as superseded.
     public func insertEvent(_ event: EventRecord) throws -> EventInsertion {
+        // Nearly every event is new: one statement stores it if no revision
+        // of it is on record, and only otherwise are the revisions read.
+        let fresh = try connection.prepare(
+            """
+            INSERT INTO event (department, case_id, event_id, revision, kind, occurred_at,
+                reported_at, origin_region, payload, reported_by)
+            SELECT ?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10
+            WHERE NOT EXISTS (
+                SELECT 1 FROM event INDEXED BY event_identity
+                WHERE department = ?1 AND event_id = ?3)
+            """)
+        try bindEvent(event, to: fresh)
+        defer { fresh.reset() }
+        _ = try fresh.step()
+        if connection.changes == 1 {
+            return .accepted(sequence: connection.lastInsertRowID)
+        }
+
         let highest = try connection.queryOne(
             """
             SELECT revision, seq FROM event INDEXED BY event_identity
@@ -54,6 +72,17 @@ public final class WriteTransaction: ReadTransaction {
             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
             """)
         defer { statement.reset() }
+        try bindEvent(event, to: statement)
+        _ = try statement.step()
+        let sequence = connection.lastInsertRowID
+
+        if let highest, highest.revision > event.revision {
+            return .superseded(sequence: sequence, currentRevision: highest.revision)
+        }
+        return .accepted(sequence: sequence)
+    }
+
+    private func bindEvent(_ event: EventRecord, to statement: Statement) throws {
         try statement.bind(1, event.department)
         try statement.bind(2, event.caseID)
         try statement.bind(3, event.eventID)
@@ -64,13 +93,6 @@ public final class WriteTransaction: ReadTransaction {
         try statement.bind(8, event.originRegion)
         try statement.bind(9, event.payload)
         try statement.bind(10, event.reportedBy)
-        _ = try statement.step()
-        let sequence = connection.lastInsertRowID
-
-        if let highest, highest.revision > event.revision {
-            return .superseded(sequence: sequence, currentRevision: highest.revision)
-        }
-        return .accepted(sequence: sequence)
     }
 
     // MARK: Cases

@@ -130,18 +130,23 @@ final class SupervisionCore: @unchecked Sendable {
     /// Records one validated event with the token that reported it, updates
     /// its case and the case's alerts, all in `transaction`. The event row is
     /// the record of this write: who, when, and exactly what was sent.
+    ///
+    /// `payload` is the event serialized, done by the caller before it
+    /// queues the write: the writer thread is the server's one serial
+    /// stage, and everything that need not run there does not.
     func ingest(
-        _ recorded: RecordedEvent, index: UInt64, reportedBy: String,
+        _ recorded: RecordedEvent, payload: [UInt8], index: UInt64, reportedBy: String,
         _ transaction: WriteTransaction, now: Instant
     ) throws -> Ingested {
         try changing(transaction, now: now) {
             try ingestChecked(
-                recorded, index: index, reportedBy: reportedBy, transaction, now: now)
+                recorded, payload: payload, index: index, reportedBy: reportedBy, transaction,
+                now: now)
         }
     }
 
     private func ingestChecked(
-        _ recorded: RecordedEvent, index: UInt64, reportedBy: String,
+        _ recorded: RecordedEvent, payload: [UInt8], index: UInt64, reportedBy: String,
         _ transaction: WriteTransaction, now: Instant
     ) throws -> Ingested {
         let message = recorded.message
@@ -157,7 +162,7 @@ final class SupervisionCore: @unchecked Sendable {
                 kind: message.kind.map(Self.kindNumber) ?? 0,
                 occurredAt: recorded.event.occurredAt.millisecondsSinceEpoch,
                 reportedAt: recorded.reportedAt.millisecondsSinceEpoch,
-                originRegion: region, payload: message.serializedBytes(),
+                originRegion: region, payload: payload,
                 reportedBy: reportedBy))
         switch insertion {
         case .duplicate:

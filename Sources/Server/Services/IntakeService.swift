@@ -111,9 +111,11 @@ struct IntakeEndpoint {
         let core = runtime.core
         let clock = runtime.clock
         let started = ContinuousClock.now
+        let payload = event.serializedBytes()
         let pending = try await runtime.submit { transaction in
             try core.ingest(
-                recorded, index: index, reportedBy: caller.tokenID, transaction, now: clock.now())
+                recorded, payload: payload, index: index, reportedBy: caller.tokenID,
+                transaction, now: clock.now())
         }
         return .writing(pending, started: started)
     }
