@@ -27,24 +27,6 @@ public final class WriteTransaction: ReadTransaction {
     /// Identity is (department, event id, revision). A lower revision than
     /// one already stored is kept as history and answered as superseded.
     public func insertEvent(_ event: EventRecord) throws -> EventInsertion {
-        // Nearly every event is new: one statement stores it if no revision
-        // of it is on record, and only otherwise are the revisions read.
-        let fresh = try connection.prepare(
-            """
-            INSERT INTO event (department, case_id, event_id, revision, kind, occurred_at,
-                reported_at, origin_region, payload, reported_by)
-            SELECT ?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10
-            WHERE NOT EXISTS (
-                SELECT 1 FROM event INDEXED BY event_identity
-                WHERE department = ?1 AND event_id = ?3)
-            """)
-        try bindEvent(event, to: fresh)
-        defer { fresh.reset() }
-        _ = try fresh.step()
-        if connection.changes == 1 {
-            return .accepted(sequence: connection.lastInsertRowID)
-        }
-
         let highest = try connection.queryOne(
             """
             SELECT revision, seq FROM event INDEXED BY event_identity
