@@ -239,14 +239,14 @@ final class CallChannel: Sendable {
 
     /// Client: the caller gives up; the loop resets the stream.
     func cancelByCaller() {
-        let waiters = state.withLock { state -> [CheckedContinuation<Void, Never>] in
-            guard state.result == nil, state.failure == nil else { return [] }
+        let woken = state.withLock { state -> Woken in
+            guard state.result == nil, state.failure == nil else { return Woken() }
             state.cancelRequested = true
             scheduleLocked(&state)
             let error = RPCError(code: .cancelled, message: "the call was cancelled")
             return failLocked(&state, error, result: CallStatus(error), trailers: [:])
         }
-        for waiter in waiters { waiter.resume() }
+        woken.resume()
     }
 
     /// Client: waits until the response headers arrived or the call ended.
@@ -399,36 +399,50 @@ final class CallChannel: Sendable {
     /// Ends the call for the local task with `error`: readers and writers wake and
     /// throw. On a client, `result` becomes the call's status unless one is known.
     func fail(_ error: RPCError, result: CallStatus? = nil, trailers: Metadata = [:]) {
-        let waiters = state.withLock { state in
+        let woken = state.withLock { state in
             failLocked(&state, error, result: result, trailers: trailers)
         }
-        for waiter in waiters { waiter.resume() }
+        woken.resume()
+    }
+
+    /// The tasks a failure wakes, resumed only once the lock is released: resuming
+    /// takes the runtime's lock on the waiting task, and a cancellation handler holds
+    /// that lock while it waits for ours (`cancelByCaller`), so resuming under our
+    /// lock can deadlock the two.
+    private struct Woken {
+        var reader: (CheckedContinuation<Received, Never>, RPCError)? = nil
+        var waiters: [CheckedContinuation<Void, Never>] = []
+
+        func resume() {
+            if let (reader, error) = reader { reader.resume(returning: .failure(error)) }
+            for waiter in waiters { waiter.resume() }
+        }
     }
 
     private func failLocked(
         _ state: inout State, _ error: RPCError, result: CallStatus?, trailers: Metadata
-    ) -> [CheckedContinuation<Void, Never>] {
+    ) -> Woken {
         if state.failure == nil { state.failure = error }
         state.inbound.removeAll()
         state.inboundBytes = 0
+        var woken = Woken()
         if let reader = state.reader {
             state.reader = nil
-            reader.resume(returning: .failure(state.failure!))
+            woken.reader = (reader, state.failure!)
         }
-        var waiters: [CheckedContinuation<Void, Never>] = []
         if let writer = state.writer {
             state.writer = nil
-            waiters.append(writer)
+            woken.waiters.append(writer)
         }
         if let result, state.result == nil {
             state.result = (result, trailers)
         }
         if state.result != nil {
-            waiters += state.headWaiters + state.endWaiters
+            woken.waiters += state.headWaiters + state.endWaiters
             state.headWaiters = []
             state.endWaiters = []
         }
-        return waiters
+        return woken
     }
 
     /// Client: the response headers arrived.
