@@ -24,6 +24,8 @@ final class AlertHub: Sendable {
             /// not wanted by the filter.
             var offeredThrough: UInt64 = 0
             var waiter: CheckedContinuation<Void, Never>?
+            /// When the waiter gives up and takes a heartbeat instead.
+            var waitDeadline = ContinuousClock.Instant.now
         }
 
         let id: UInt64
@@ -60,45 +62,52 @@ final class AlertHub: Sendable {
             case ended
         }
 
-        /// The next entry, waiting at most `timeout`.
+        /// The next entry, waiting at most `timeout` (give or take the hub's tick).
+        ///
+        /// A wait costs one continuation: the timeout is kept by the hub's
+        /// ticker, not by a timer per wait, because a hundred watchers of a busy
+        /// centre wait thousands of times a second.
         func next(timeout: Duration) async -> Next {
             if let ready = take() { return ready }
-            let waited = await withTaskGroup(of: Bool.self) { group in
-                group.addTask { [self] in
-                    await withCheckedContinuation { continuation in
-                        let resumeNow = state.withLock { state -> Bool in
-                            if state.head < state.buffer.count || state.overflowed
-                                || state.closed || state.ended || Task.isCancelled
-                            {
-                                return true
-                            }
-                            state.waiter = continuation
-                            return false
+            let deadline = ContinuousClock.now + timeout
+            await withTaskCancellationHandler {
+                await withCheckedContinuation { continuation in
+                    let resumeNow = state.withLock { state -> Bool in
+                        if state.head < state.buffer.count || state.overflowed
+                            || state.closed || state.ended || Task.isCancelled
+                            || deadline <= ContinuousClock.now
+                        {
+                            return true
                         }
-                        if resumeNow { continuation.resume() }
+                        state.waiter = continuation
+                        state.waitDeadline = deadline
+                        return false
                     }
-                    return true
+                    if resumeNow { continuation.resume() }
                 }
-                group.addTask {
-                    try? await Task.sleep(for: timeout)
-                    return false
-                }
-                let first = await group.next() ?? false
-                // When the timer won, the waiting half may not even have
-                // started: cancelled first, it returns at once when it does;
-                // one already waiting is released here. (Released before the
-                // cancellation, a late one would wait for the next entry and
-                // hold this call, and its heartbeat, until then.)
-                group.cancelAll()
-                let waiter = state.withLock { state -> CheckedContinuation<Void, Never>? in
-                    defer { state.waiter = nil }
-                    return state.waiter
-                }
-                waiter?.resume()
-                return first
+            } onCancel: {
+                wake()
             }
-            _ = waited
             return take(idleIfEmpty: true)!
+        }
+
+        /// Releases the waiter, if any, which then takes what is there or idles.
+        private func wake() {
+            let waiter = state.withLock { state -> CheckedContinuation<Void, Never>? in
+                defer { state.waiter = nil }
+                return state.waiter
+            }
+            waiter?.resume()
+        }
+
+        /// Called by the hub's ticker: releases a waiter whose time is up.
+        fileprivate func wakeIfDue(_ now: ContinuousClock.Instant) {
+            let waiter = state.withLock { state -> CheckedContinuation<Void, Never>? in
+                guard state.waiter != nil, state.waitDeadline <= now else { return nil }
+                defer { state.waiter = nil }
+                return state.waiter
+            }
+            waiter?.resume()
         }
 
         /// The next buffered entry; when there is none, nil, or with
@@ -170,14 +179,20 @@ final class AlertHub: Sendable {
         var nextID: UInt64 = 0
         var position: UInt64 = 0
         var closed = false
+        /// Releases waiters whose heartbeat is due; runs while anyone watches.
+        var ticker: Task<Void, Never>?
     }
 
     private let state = Mutex(State())
     let capacity: Int
+    /// How often the ticker looks for watchers whose heartbeat is due, and so
+    /// how late a heartbeat may come.
+    let tick: Duration
 
     /// A hub whose watchers may fall at most `capacity` entries behind.
-    init(capacity: Int = 4096, position: UInt64 = 0) {
+    init(capacity: Int = 4096, position: UInt64 = 0, tick: Duration = .milliseconds(50)) {
         self.capacity = capacity
+        self.tick = tick
         state.withLock { $0.position = position }
     }
 
@@ -196,18 +211,46 @@ final class AlertHub: Sendable {
                 id: state.nextID, capacity: capacity, hub: self, position: state.position,
                 accepts: accepts)
             state.subscribers[subscription.id] = subscription
+            if state.ticker == nil, !state.closed {
+                state.ticker = Task { [weak self, tick] in
+                    while !Task.isCancelled {
+                        try? await Task.sleep(for: tick)
+                        guard let self, self.wakeDueWaiters() else { return }
+                    }
+                }
+            }
             return (subscription, state.closed)
         }
         if closed { subscription.end() }
         return subscription
     }
 
-    /// Ends every feed, and every later one at once: the server is stopping.
-    func close() {
-        let subscribers = state.withLock { state in
-            state.closed = true
+    /// Wakes the waiters whose heartbeat is due; false, with the ticker
+    /// forgotten, when nobody watches any more.
+    private func wakeDueWaiters() -> Bool {
+        let subscribers = state.withLock { state -> [Subscription]? in
+            if state.subscribers.isEmpty {
+                state.ticker = nil
+                return nil
+            }
             return Array(state.subscribers.values)
         }
+        guard let subscribers else { return false }
+        let now = ContinuousClock.now
+        for subscriber in subscribers {
+            subscriber.wakeIfDue(now)
+        }
+        return true
+    }
+
+    /// Ends every feed, and every later one at once: the server is stopping.
+    func close() {
+        let (subscribers, ticker) = state.withLock { state in
+            state.closed = true
+            defer { state.ticker = nil }
+            return (Array(state.subscribers.values), state.ticker)
+        }
+        ticker?.cancel()
         for subscriber in subscribers {
             subscriber.end()
         }
