@@ -68,6 +68,13 @@ public struct ResponseWriter<Message: ProtoMessage>: Sendable {
         try await raw.send(message.serializedBytes())
     }
 
+    /// Sends a message already in its wire form, which must be an encoded
+    /// `Message`: for a handler that sends the same message to many callers
+    /// and encodes it once.
+    public func send(serialized bytes: [UInt8]) async throws {
+        try await raw.send(bytes)
+    }
+
     /// Sends the response headers now with `metadata`.
     public func sendInitialMetadata(_ metadata: Metadata) async throws {
         try await raw.sendInitialMetadata(metadata)

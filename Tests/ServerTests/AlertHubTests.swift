@@ -1,3 +1,4 @@
+import Messages
 import Store
 import Testing
 
@@ -68,5 +69,42 @@ struct AlertHubTests {
             Issue.record("a watch begun after the close did not end at once")
             return
         }
+    }
+}
+
+/// The wire form shared by watchers: each one must still get its own entry.
+@Suite("Shared transition encodings")
+struct TransitionEncodingsTests {
+    private func entry(_ sequence: UInt64, note: String) -> AlertLogEntry {
+        var transition = AlertTransition()
+        transition.note = note
+        transition.actor = "engine"
+        return AlertLogEntry(
+            sequence: sequence, alertID: "a", kind: 1, at: 0, actor: "engine",
+            department: "330899-WJJ", caseID: "c", rule: 1, level: 1, status: 1,
+            payload: transition.serializedBytes())
+    }
+
+    private func decoded(_ bytes: [UInt8]) throws -> AlertTransition? {
+        guard case .transition(let transition) = try WatchAlertsResponse(
+            serializedBytes: bytes).message
+        else { return nil }
+        return transition
+    }
+
+    @Test func entriesSharingASlotEachGetTheirOwnMessage() throws {
+        let encodings = TransitionEncodings(slots: 4)
+        let first = entry(3, note: "first")
+        let second = entry(7, note: "second")  // the same slot as 3
+        for _ in 0..<2 {
+            let one = try decoded(encodings.response(for: first))
+            #expect(one?.sequence == 3)
+            #expect(one?.note == "first")
+            let two = try decoded(encodings.response(for: second))
+            #expect(two?.sequence == 7)
+            #expect(two?.note == "second")
+        }
+        // Asked again while it holds the slot, the same bytes come back.
+        #expect(try encodings.response(for: second) == encodings.response(for: second))
     }
 }

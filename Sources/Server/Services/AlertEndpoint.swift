@@ -10,6 +10,8 @@ import Transport
 /// cards).
 struct AlertEndpoint {
     let runtime: Runtime
+    /// Shared by every watch call of this server.
+    let encodings = TransitionEncodings()
 
     func register(into router: inout MethodRouter) {
         router.registerServerStreaming(AlertService.watchAlerts) { request, writer, context in
@@ -70,7 +72,7 @@ struct AlertEndpoint {
                     try $0.alertLog(after: start, filter: filter.store, limit: pageSize)
                 }
                 for entry in page.entries {
-                    try await writer.send(Self.response(entry))
+                    try await writer.send(serialized: encodings.response(for: entry))
                 }
                 cursor = max(cursor, page.position)
                 if page.entries.count < pageSize { break }
@@ -81,7 +83,7 @@ struct AlertEndpoint {
             switch await subscription.next(timeout: heartbeat) {
             case .entry(let entry):
                 guard entry.sequence > cursor else { continue }
-                try await writer.send(Self.response(entry))
+                try await writer.send(serialized: encodings.response(for: entry))
                 cursor = entry.sequence
             case .idle(let position):
                 cursor = max(cursor, position)
@@ -108,16 +110,6 @@ struct AlertEndpoint {
                     metadata: trailers)
             }
         }
-    }
-
-    /// The message a watcher gets for one log entry.
-    static func response(_ entry: AlertLogEntry) throws -> WatchAlertsResponse {
-        var transition = try AlertTransition(serializedBytes: entry.payload)
-        transition.sequence = entry.sequence
-        transition.alert?.sequence = entry.sequence
-        var response = WatchAlertsResponse()
-        response.message = .transition(transition)
-        return response
     }
 
     // MARK: Listing

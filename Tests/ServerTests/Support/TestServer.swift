@@ -159,7 +159,7 @@ final class TestServer: Sendable {
             let start = position
             let page = try await server.runtime.read { try $0.alertLog(after: start, limit: 500) }
             for entry in page.entries {
-                if case .transition(let transition) = try AlertEndpoint.response(entry).message {
+                if case .transition(let transition) = try TransitionEncodings.response(entry).message {
                     all.append(transition)
                 }
             }
