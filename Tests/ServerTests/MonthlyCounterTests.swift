@@ -1,5 +1,6 @@
 import Engine
 import Messages
+import Services
 import Store
 import Testing
 
@@ -91,6 +92,48 @@ struct MonthlyCounterTests {
                 throw error
             }
             await restarted.stop()
+        }
+    }
+
+    /// An event counts as reported late when the delay its case's rules allow
+    /// has passed, as the engine judges it: the centre's setting, not a fixed
+    /// day, and a revision of a counted event is not counted again.
+    @Test func lateEventsAreCountedByTheAllowedDelayOnce() async throws {
+        try await withTestServer(at: local("2026-03-13T12:00")) { server in
+            let department = try await server.department(Demo.health)
+            let first = CaseScript(department: Demo.health, caseID: "WJJ-LATE-1")
+            let acks = try await server.report(
+                [
+                    first.received("r1", at: local("2026-03-11T09:00"), item: Demo.healthItem),
+                    first.accepted("r2", at: local("2026-03-12T15:00")),
+                ], as: department)
+            #expect(acks.allSatisfy { $0.status == .accepted })
+            var counts = try await counters(server)
+            #expect(counts[.eventsReported] == 2)
+            // Received 51 hours before it was reported; accepted 21 hours before.
+            #expect(counts[.eventsReportedLate] == 1)
+
+            var revised = first.accepted("r2", at: local("2026-03-12T14:00"))
+            revised.revision = 2
+            #expect(try await server.report([revised], as: department).map(\.status)
+                == [.accepted])
+            counts = try await counters(server)
+            #expect(counts[.eventsReported] == 3)
+            #expect(counts[.eventsReportedLate] == 1)
+
+            // The centre allows three days from now on: an event two days
+            // late is on time.
+            var settings = PutRuleSettingsRequest()
+            settings.settings = RuleSettings()
+            settings.settings?.lateReportingHours = 72
+            _ = try await server.admin.unary(CatalogueService.putRuleSettings, settings)
+            let second = CaseScript(department: Demo.health, caseID: "WJJ-LATE-2")
+            _ = try await server.report(
+                [second.received("s1", at: local("2026-03-11T09:00"), item: Demo.healthItem)],
+                as: department)
+            counts = try await counters(server)
+            #expect(counts[.eventsReported] == 4)
+            #expect(counts[.eventsReportedLate] == 1)
         }
     }
 

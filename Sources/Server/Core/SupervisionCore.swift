@@ -40,7 +40,6 @@ final class SupervisionCore: @unchecked Sendable {
     private(set) var context: EvaluationContext
     private(set) var catalogueVersion: Int64
     let region: String
-    let lateReportingMilliseconds: (String?) -> Int64
 
     private var cases: [CaseKey: TrackedCase] = [:]
     private var due = DueQueue<CaseKey>()
@@ -60,7 +59,6 @@ final class SupervisionCore: @unchecked Sendable {
         self.context = context
         self.catalogueVersion = catalogueVersion
         self.region = region
-        self.lateReportingMilliseconds = { _ in 24 * 3_600_000 }
     }
 
     // MARK: Start-up
@@ -181,13 +179,6 @@ final class SupervisionCore: @unchecked Sendable {
         let reportedIn = Self.month(of: recorded.reportedAt)
         try transaction.addCounter(
             department: key.departmentCode, month: reportedIn, name: .eventsReported, delta: 1)
-        let delay = recorded.reportedAt.millisecondsSinceEpoch
-            - event.occurredAt.millisecondsSinceEpoch
-        if delay > lateReportingMilliseconds(nil) {
-            try transaction.addCounter(
-                department: key.departmentCode, month: reportedIn, name: .eventsReportedLate,
-                delta: 1)
-        }
 
         let outcome: AlertBook.Outcome
         if var tracked = cases[key], tracked.summary.apply(event, context: context) {
@@ -206,6 +197,17 @@ final class SupervisionCore: @unchecked Sendable {
         }
         for alert in outcome.raised where alert.rule == .unknownItem || alert.rule == .outOfOrder {
             ack.notices.append(alert.description)
+        }
+        // Late by the delay its own item allows, as the engine judged it: the
+        // event's late-reporting warning was raised now. A revision of an
+        // event already counted finds the warning standing and is not counted
+        // again.
+        let lateSubject = "event:" + message.eventID
+        if outcome.raised.contains(where: { $0.rule == .lateReporting && $0.subject == lateSubject })
+        {
+            try transaction.addCounter(
+                department: key.departmentCode, month: reportedIn, name: .eventsReportedLate,
+                delta: 1)
         }
         publish()
         return Ingested(ack: ack, outcome: outcome)
