@@ -354,6 +354,29 @@ public class ReadTransaction {
         return result
     }
 
+    /// Standing alerts by department and level: those not closed, withdrawn
+    /// or revoked, whatever raised them (the engine, a supervisor's manual
+    /// card, an overdue feedback) and whether or not their case is still
+    /// open; rules in `excludingRules` (numbered as the interface standard
+    /// numbers them) are left out. Reads only the standing alerts' index.
+    public func standingAlertCounts(excludingRules: [Int] = []) throws
+        -> [String: [Int: Int64]]
+    {
+        let excluded = excludingRules.map(String.init).joined(separator: ", ")
+        let rows = try connection.query(
+            """
+            SELECT department, level, count(*) FROM alert INDEXED BY alert_standing
+            WHERE status NOT IN (4, 6, 7) AND rule NOT IN (\(excluded))
+            GROUP BY department, level
+            """
+        ) { (department: $0.text(0), level: $0.int(1), count: $0.int64(2)) }
+        var counts: [String: [Int: Int64]] = [:]
+        for row in rows {
+            counts[row.department, default: [:]][row.level] = row.count
+        }
+        return counts
+    }
+
     // MARK: Shared helpers
 
     /// An integer kept in the store's own bookkeeping table; 0 when unset.

@@ -251,6 +251,16 @@ enum Schema {
             sql: """
                 ALTER TABLE event ADD COLUMN reported_by TEXT NOT NULL DEFAULT '';
                 """),
+        Migration(
+            version: 6,
+            summary: "standing alerts counted through an index of their own",
+            // Only alerts not closed (4), withdrawn (6) or revoked (7): the
+            // index holds what supervision has in hand, not the history, and
+            // covers the dashboards' count by department, level and rule.
+            sql: """
+                CREATE INDEX alert_standing ON alert (department, level, rule)
+                    WHERE status NOT IN (4, 6, 7);
+                """),
     ]
 
     /// The schema version recorded in the file.

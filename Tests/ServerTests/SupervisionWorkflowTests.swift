@@ -288,6 +288,11 @@ struct SupervisionWorkflowTests {
             let alerts = try await actors.supervisor.unary(
                 AlertService.listAlerts, ListAlertsRequest())
             #expect(alerts.alerts.filter { $0.rule == .feedbackOverdue }.count == 1)
+            // The overdue feedback is a red card on the dashboard too.
+            let counts = try await actors.supervisor.unary(
+                CaseService.getCaseCounts, GetCaseCountsRequest())
+            #expect(counts.departments.first?.redCards == 1)
+            #expect(counts.departments.first?.yellowCards == 1)
         }
     }
 
@@ -320,6 +325,12 @@ struct SupervisionWorkflowTests {
                     departmentCode: Demo.health, caseID: "H-7", level: .yellow,
                     reason: "certificate handed over without identity check"))
             #expect(second.alert?.alertID != card.alert?.alertID)
+
+            // Cards issued by hand stand on the dashboard like the engine's.
+            let counts = try await actors.supervisor.unary(
+                CaseService.getCaseCounts, GetCaseCountsRequest())
+            #expect(counts.departments.first?.redCards == 1)
+            #expect(counts.departments.first?.yellowCards == 2)
 
             await #expect {
                 _ = try await actors.supervisor.unary(

@@ -109,6 +109,38 @@ struct IndexUseTests {
         }
     }
 
+    @Test("standing alerts are counted from their own index, history left unread")
+    func standingAlertsAreCountedFromTheirIndex() async throws {
+        let directory = TemporaryDirectory()
+        try await withStore(at: directory.child("data")) { store in
+            try await store.write { transaction in
+                for index in 0..<300 {
+                    // Statuses cycle through active (1), notice issued (2),
+                    // closed (4), withdrawn (6) and revoked (7); levels through
+                    // warning, yellow and red; one alert in ten is operational.
+                    let status = [1, 2, 4, 6, 7][index % 5]
+                    try transaction.putAlert(
+                        sampleAlert(
+                            id: "A\(index)", department: "D\(index % 2)", caseID: "C\(index)",
+                            level: 1 + index % 3, rule: index % 10 == 0 ? 15 : 1,
+                            status: status))
+                }
+            }
+            let (counts, steps) = try await store.read { transaction in
+                _ = transaction.connection.takeFullScanSteps()
+                let counts = try transaction.standingAlertCounts(excludingRules: [15, 16])
+                return (counts, transaction.connection.takeFullScanSteps())
+            }
+            var expected: [String: [Int: Int64]] = [:]
+            for index in 0..<300 where index % 5 < 2 && index % 10 != 0 {
+                expected["D\(index % 2)", default: [:]][1 + index % 3, default: 0] += 1
+            }
+            #expect(counts == expected)
+            // 120 alerts stand; the 180 settled ones are never visited.
+            #expect(steps <= 120, "visited \(steps) index entries")
+        }
+    }
+
     @Test("a case's alerts are read through the case's index, not the department's")
     func caseAlertsUseTheirOwnIndex() async throws {
         let directory = TemporaryDirectory()

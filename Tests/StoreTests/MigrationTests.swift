@@ -15,6 +15,7 @@ struct MigrationTests {
         3: ["outbound_record", "inbound_position"],
         4: [],
         5: [],
+        6: [],
     ]
 
     func tables(_ connection: Connection) throws -> Set<String> {

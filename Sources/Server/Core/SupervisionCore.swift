@@ -45,10 +45,6 @@ final class SupervisionCore: @unchecked Sendable {
     private var due = DueQueue<CaseKey>()
     /// Alerts whose supervision notice awaits feedback, by feedback due.
     private var feedbackDue = DueQueue<String>()
-    /// Alerts of followed cases that a supervisor closed or revoked: the
-    /// engine still finds them holding, but they no longer stand, so the
-    /// live counts leave them out.
-    private var settled = Set<String>()
     let published = Mutex(Published())
     /// Set when a commit failed or an operation broke off half way: the
     /// state above may be ahead of the store, so it is rebuilt from the
@@ -99,7 +95,6 @@ final class SupervisionCore: @unchecked Sendable {
         cases.removeAll()
         due = DueQueue()
         feedbackDue = DueQueue()
-        settled.removeAll()
         _ = try load(transaction, now: now)
     }
 
@@ -265,8 +260,7 @@ final class SupervisionCore: @unchecked Sendable {
     }
 
     /// The alerts the store holds as standing for a case: what the engine
-    /// found last time the case was followed. Those a supervisor closed or
-    /// revoked are noted as settled on the way.
+    /// found last time the case was followed.
     private func standingAlerts(of key: CaseKey, _ transaction: WriteTransaction) throws
         -> [Engine.Alert]
     {
@@ -279,9 +273,6 @@ final class SupervisionCore: @unchecked Sendable {
                 guard let view = try? AlertView(serializedBytes: row.payload),
                     let message = view.alert
                 else { continue }
-                if message.status == .closed || message.status == .revoked {
-                    settled.insert(message.alertID)
-                }
                 guard message.status != .withdrawn, message.status != .revoked,
                     message.rule != .manual, message.rule != .feedbackOverdue,
                     let alert = AlertMessages.engineAlert(message)
@@ -304,7 +295,6 @@ final class SupervisionCore: @unchecked Sendable {
             previous: tracked.holding, current: evaluation.alerts, reason: reason)
         let book = AlertBook(transaction: transaction, region: region)
         let outcome = try book.apply(transitions, at: now)
-        for raised in outcome.raised { settled.remove(raised.alertID) }
         try countAlerts(transitions, transaction)
         tracked.holding = evaluation.alerts
 
@@ -338,7 +328,6 @@ final class SupervisionCore: @unchecked Sendable {
         } else {
             cases[key] = nil
             due.remove(key)
-            for alert in tracked.holding { settled.remove(alert.id.rawValue) }
         }
         return outcome
     }
@@ -400,11 +389,6 @@ final class SupervisionCore: @unchecked Sendable {
         return outcome
     }
 
-    /// Leaves a closed or revoked alert out of the live counts.
-    func alertSettled(_ alertID: String) {
-        settled.insert(alertID)
-    }
-
     /// Follows a notice's feedback due instant (after a notice is issued or
     /// returned), or stops following it.
     func trackFeedback(alertID: String, dueAt: Instant?) {
@@ -450,29 +434,37 @@ final class SupervisionCore: @unchecked Sendable {
         }
     }
 
-    /// Live counts per department, from the followed cases.
-    func liveCounts(now: Instant) -> [String: DepartmentCaseCounts] {
+    /// Live counts per department: cases from the followed cases, alerts from
+    /// the store's standing alerts (so a manual card, an overdue feedback and
+    /// the card of a case long delivered count too). Operational alerts are
+    /// left out: they are the centre's to fix, not the department's.
+    func liveCounts(now: Instant, _ transaction: WriteTransaction) throws
+        -> [String: DepartmentCaseCounts]
+    {
         var counts: [String: DepartmentCaseCounts] = [:]
-        for (key, tracked) in cases {
+        for (key, tracked) in cases where tracked.summary.isOpen {
             var entry = counts[key.departmentCode] ?? DepartmentCaseCounts()
             entry.departmentCode = key.departmentCode
-            if tracked.summary.isOpen { entry.openCases += 1 }
+            entry.openCases += 1
             let evaluation = tracked.summary.evaluation(at: now)
             if case .held = evaluation.deadlines.promised { entry.inSpecialProcedure += 1 }
-            if tracked.summary.isOpen, let promised = evaluation.deadlines.promised?.instant,
-                promised <= now, evaluation.finishedAt == nil
+            if let promised = evaluation.deadlines.promised?.instant, promised <= now,
+                evaluation.finishedAt == nil
             {
                 entry.overdue += 1
             }
-            for alert in tracked.holding
-            where !alert.rule.isOperational && !settled.contains(alert.id.rawValue) {
-                switch alert.level {
-                case .warning: entry.warnings += 1
-                case .yellow: entry.yellowCards += 1
-                case .red: entry.redCards += 1
-                }
-            }
             counts[key.departmentCode] = entry
+        }
+        let operational = [Rule.unknownItem, .calendarMissing].map { Int($0.rawValue) }
+        for (department, levels) in try transaction.standingAlertCounts(
+            excludingRules: operational)
+        {
+            var entry = counts[department] ?? DepartmentCaseCounts()
+            entry.departmentCode = department
+            entry.warnings = UInt64(levels[Int(Level.warning.rawValue)] ?? 0)
+            entry.yellowCards = UInt64(levels[Int(Level.yellow.rawValue)] ?? 0)
+            entry.redCards = UInt64(levels[Int(Level.red.rawValue)] ?? 0)
+            counts[department] = entry
         }
         return counts
     }

@@ -182,7 +182,6 @@ extension AlertEndpoint {
                 }
             case .revoke:
                 core.trackFeedback(alertID: alertID, dueAt: nil)
-                core.alertSettled(alertID)
                 let counter: CounterName = current.level == .red
                     ? .redCards : current.level == .yellow ? .yellowCards : .warnings
                 try transaction.addCounters(
@@ -191,7 +190,6 @@ extension AlertEndpoint {
                     deltas: [counter: -1])
             case .close:
                 core.trackFeedback(alertID: alertID, dueAt: nil)
-                core.alertSettled(alertID)
             case .escalate:
                 core.trackFeedback(alertID: alertID, dueAt: nil)
             default:

@@ -23,8 +23,11 @@ struct CaseEndpoint {
             if caller.role == .department { wanted = [caller.departmentCode] }
             let core = runtime.core
             let clock = runtime.clock
-            // The followed cases belong to the writer thread: count them there.
-            let counts = try await runtime.write { _ in core.liveCounts(now: clock.now()) }
+            // The followed cases belong to the writer thread: count them there,
+            // with the standing alerts of the same moment.
+            let counts = try await runtime.write { transaction in
+                try core.liveCounts(now: clock.now(), transaction)
+            }
             var response = CaseCounts()
             response.departments = counts.values
                 .filter { wanted.isEmpty || wanted.contains($0.departmentCode) }
