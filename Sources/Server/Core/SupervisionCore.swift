@@ -28,6 +28,12 @@ final class SupervisionCore: @unchecked Sendable {
         /// What `contribution` was computed from; nil after a calendar or
         /// catalogue change, which may change it with the same inputs.
         var contributionInputs: CaseRows.ContributionInputs?
+        /// Paused by a special procedure at the last evaluation.
+        var paused = false
+        /// The promised deadline while the case is unfinished: overdue from
+        /// then on. Kept so that the live counts compare an instant instead
+        /// of evaluating every followed case.
+        var overdueFrom: Instant?
     }
 
     /// What other threads may read: the next wake-up and the live counts.
@@ -316,6 +322,13 @@ final class SupervisionCore: @unchecked Sendable {
         }
         tracked.contribution = derived
         tracked.contributionInputs = inputs
+        if case .held = evaluation.deadlines.promised {
+            tracked.paused = true
+        } else {
+            tracked.paused = false
+        }
+        tracked.overdueFrom = evaluation.finishedAt == nil
+            ? evaluation.deadlines.promised?.instant : nil
         try transaction.upsertCase(
             CaseRows.record(
                 key: key, evaluation: evaluation, holding: evaluation.alerts,
@@ -441,18 +454,20 @@ final class SupervisionCore: @unchecked Sendable {
     func liveCounts(now: Instant, _ transaction: WriteTransaction) throws
         -> [String: DepartmentCaseCounts]
     {
+        // What each case was at its last evaluation: every event, threshold
+        // and catalogue change re-evaluates it, and being overdue is the one
+        // fact that changes with time alone.
         var counts: [String: DepartmentCaseCounts] = [:]
-        for (key, tracked) in cases where tracked.summary.isOpen {
+        for (key, tracked) in cases {
+            // Open as a dashboard means it: received and not yet concluded or
+            // refused (a case awaiting delivery is followed, but not open).
+            let phase = tracked.summary.phase
+            guard phase == .intake || phase == .processing else { continue }
             var entry = counts[key.departmentCode] ?? DepartmentCaseCounts()
             entry.departmentCode = key.departmentCode
             entry.openCases += 1
-            let evaluation = tracked.summary.evaluation(at: now)
-            if case .held = evaluation.deadlines.promised { entry.inSpecialProcedure += 1 }
-            if let promised = evaluation.deadlines.promised?.instant, promised <= now,
-                evaluation.finishedAt == nil
-            {
-                entry.overdue += 1
-            }
+            if tracked.paused { entry.inSpecialProcedure += 1 }
+            if let promised = tracked.overdueFrom, promised <= now { entry.overdue += 1 }
             counts[key.departmentCode] = entry
         }
         let operational = [Rule.unknownItem, .calendarMissing].map { Int($0.rawValue) }
