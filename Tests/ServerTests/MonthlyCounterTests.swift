@@ -60,7 +60,8 @@ struct MonthlyCounterTests {
             end.result = "passed"
             let pause = try await server.report(
                 [
-                    late.event("l4", at: local("2026-03-03T09:00"), .specialProcedureStarted(start)),
+                    late.event(
+                        "l4", at: local("2026-03-03T09:00"), .specialProcedureStarted(start)),
                     late.event("l5", at: local("2026-03-10T17:00"), .specialProcedureEnded(end)),
                 ], as: department)
             #expect(pause.allSatisfy { $0.status == .accepted })

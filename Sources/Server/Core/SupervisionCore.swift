@@ -204,8 +204,9 @@ final class SupervisionCore: @unchecked Sendable {
         // event already counted finds the warning standing and is not counted
         // again.
         let lateSubject = "event:" + message.eventID
-        if outcome.raised.contains(where: { $0.rule == .lateReporting && $0.subject == lateSubject })
-        {
+        if outcome.raised.contains(where: {
+            $0.rule == .lateReporting && $0.subject == lateSubject
+        }) {
             try transaction.addCounter(
                 department: key.departmentCode, month: reportedIn, name: .eventsReportedLate,
                 delta: 1)

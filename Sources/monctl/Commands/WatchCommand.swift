@@ -22,8 +22,8 @@ enum WatchCommand {
                 with status 3. When the connection drops later, monctl reconnects with \
                 growing pauses and resumes after the last sequence it showed. When the \
                 server no longer keeps that far back, the alerts as they stand are shown as a \
-                snapshot and watching continues from it. Ctrl-C stops and says where to resume. With \
-                --json each transition is one JSON line (JSON Lines).
+                snapshot and watching continues from it. Ctrl-C stops and says where to \
+                resume. With --json each transition is one JSON line (JSON Lines).
                 """,
             options: AlertCommands.filterOptions + [
                 .value("after", "sequence", "Start after this sequence (0: the oldest kept)."),

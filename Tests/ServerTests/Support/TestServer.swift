@@ -159,7 +159,8 @@ final class TestServer: Sendable {
             let start = position
             let page = try await server.runtime.read { try $0.alertLog(after: start, limit: 500) }
             for entry in page.entries {
-                if case .transition(let transition) = try TransitionEncodings.response(entry).message {
+                let response = try TransitionEncodings.response(entry)
+                if case .transition(let transition) = response.message {
                     all.append(transition)
                 }
             }
