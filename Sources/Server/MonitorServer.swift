@@ -97,7 +97,7 @@ public final class MonitorServer: Sendable {
         log.info(
             "store opened",
             ["path": store.path, "catalogue_version": snapshot.version,
-             "followed_cases": core.published.withLock { $0.openCases },
+             "followed_cases": core.published.withLock { $0.followedCases },
              "raised_on_start": loaded.raised.count])
         try await bootstrapAdministrator(runtime, directory: configuration.dataDirectory)
 
@@ -154,7 +154,7 @@ public final class MonitorServer: Sendable {
             let hub = runtime.hub
             let store = runtime.store
             metricsEndpoint = try MetricsEndpoint(host: address.host, port: address.port) {
-                metrics.openCases.set(Double(core.published.withLock { $0.openCases }))
+                metrics.followedCases.set(Double(core.published.withLock { $0.followedCases }))
                 metrics.watchers.set(Double(hub.subscriberCount))
                 let statistics = store.writerStatistics
                 metrics.commits.set(Double(statistics.commits))

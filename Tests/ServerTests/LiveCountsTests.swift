@@ -63,6 +63,10 @@ struct LiveCountsTests {
             #expect(now.openCases == 1)
             #expect(now.overdue == 0)
             #expect(now.yellowCards >= 1)
+            // The server's own summary counts open cases the same way.
+            let info = try await supervisor.unary(
+                AdminService.getServerInfo, GetServerInfoRequest())
+            #expect(info.openCases == 1)
         }
     }
 }

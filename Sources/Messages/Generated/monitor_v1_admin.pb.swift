@@ -77,7 +77,7 @@ public struct ServerInfo: ProtoMessage {
     /// The alert log's current position.
     public var alertPosition: UInt64 = 0
 
-    /// The `open_cases` field (uint64 number 8).
+    /// Cases received and not yet concluded or refused, as in GetCaseCounts.
     public var openCases: UInt64 = 0
 
     /// The services this server offers, by full name

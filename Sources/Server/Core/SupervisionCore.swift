@@ -34,13 +34,18 @@ final class SupervisionCore: @unchecked Sendable {
         /// then on. Kept so that the live counts compare an instant instead
         /// of evaluating every followed case.
         var overdueFrom: Instant?
+        /// Counted in `openCaseCount`: received, not yet concluded or refused.
+        var countedOpen = false
     }
 
-    /// What other threads may read: the next wake-up and the live counts.
+    /// What other threads may read: the next wake-up and how many cases.
     struct Published: Sendable {
         var nextDueAt: Instant?
-        var counts: [String: DepartmentCaseCounts] = [:]
+        /// Cases received and not yet concluded or refused.
         var openCases = 0
+        /// Cases the engine follows: the open ones, and those whose delivery
+        /// or another deadline is still ahead.
+        var followedCases = 0
     }
 
     private(set) var context: EvaluationContext
@@ -48,6 +53,10 @@ final class SupervisionCore: @unchecked Sendable {
     let region: String
 
     private var cases: [CaseKey: TrackedCase] = [:]
+    /// The followed cases that are open as the interface counts them (received,
+    /// not yet concluded or refused); a case awaiting delivery is followed but
+    /// not open.
+    private var openCaseCount = 0
     private var due = DueQueue<CaseKey>()
     /// Alerts whose supervision notice awaits feedback, by feedback due.
     private var feedbackDue = DueQueue<String>()
@@ -99,6 +108,7 @@ final class SupervisionCore: @unchecked Sendable {
     private func reloadIfNeeded(_ transaction: WriteTransaction, now: Instant) throws {
         guard reloadNeeded.exchange(false, ordering: .relaxed) else { return }
         cases.removeAll()
+        openCaseCount = 0
         due = DueQueue()
         feedbackDue = DueQueue()
         _ = try load(transaction, now: now)
@@ -330,6 +340,11 @@ final class SupervisionCore: @unchecked Sendable {
         }
         tracked.overdueFrom = evaluation.finishedAt == nil
             ? evaluation.deadlines.promised?.instant : nil
+        let open = tracked.summary.phase == .intake || tracked.summary.phase == .processing
+        if open != tracked.countedOpen {
+            openCaseCount += open ? 1 : -1
+            tracked.countedOpen = open
+        }
         try transaction.upsertCase(
             CaseRows.record(
                 key: key, evaluation: evaluation, holding: evaluation.alerts,
@@ -435,16 +450,15 @@ final class SupervisionCore: @unchecked Sendable {
 
     // MARK: Publishing
 
-    /// Updates the snapshot other threads read. Counts are recomputed from
-    /// the followed cases, which is linear in them; it runs once per batch
-    /// of writes, not per event.
+    /// Updates the snapshot other threads read.
     private func publish() {
         let next = [due.earliest?.instant, feedbackDue.earliest?.instant]
             .compactMap { $0 }.min()
-        let openCount = cases.count
+        let (open, followed) = (openCaseCount, cases.count)
         published.withLock {
             $0.nextDueAt = next
-            $0.openCases = openCount
+            $0.openCases = open
+            $0.followedCases = followed
         }
     }
 

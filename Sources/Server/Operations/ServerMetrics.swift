@@ -8,7 +8,7 @@ final class ServerMetrics: Sendable {
     let storeWrite: Histogram
     let alertsRaised: Counter
     let alertsWithdrawn: Counter
-    let openCases: Gauge
+    let followedCases: Gauge
     let watchers: Gauge
     let commits: Gauge
     let committedItems: Gauge
@@ -36,7 +36,7 @@ final class ServerMetrics: Sendable {
         alertsWithdrawn = registry.counter(
             "monitor_alerts_withdrawn_total",
             help: "Alerts withdrawn because corrected or late data showed they no longer hold.")
-        openCases = registry.gauge(
+        followedCases = registry.gauge(
             "monitor_followed_cases", help: "Cases with a deadline still ahead.")
         watchers = registry.gauge("monitor_alert_watchers", help: "Alert watch streams open.")
         commits = registry.gauge(

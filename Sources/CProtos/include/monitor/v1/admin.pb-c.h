@@ -84,6 +84,9 @@ struct  Monitor__V1__ServerInfo
    * The alert log's current position.
    */
   uint64_t alert_position;
+  /*
+   * Cases received and not yet concluded or refused, as in GetCaseCounts.
+   */
   uint64_t open_cases;
   /*
    * The services this server offers, by full name
