@@ -205,11 +205,13 @@ public class ReadTransaction {
             row: Self.alertRecord)
     }
 
-    /// Alerts matching `filter` raised in [`raisedFrom`, `raisedBefore`),
-    /// oldest (or, asked so, newest) first, a page at a time (page size and
-    /// token as for cases).
+    /// Alerts matching `filter` raised (recorded) in [`raisedFrom`,
+    /// `raisedBefore`) and due (become true) in [`dueFrom`, `dueBefore`),
+    /// oldest (or, asked so, newest) raised first, a page at a time (page
+    /// size and token as for cases).
     public func alerts(
         _ filter: AlertFilter, raisedFrom: Int64? = nil, raisedBefore: Int64? = nil,
+        dueFrom: Int64? = nil, dueBefore: Int64? = nil,
         pageSize: Int = 0, pageToken: String? = nil, newestFirst: Bool = false
     ) throws -> Page<AlertRecord> {
         let size = try checkedPageSize(pageSize)
@@ -230,6 +232,16 @@ public class ReadTransaction {
         }
         if let before = raisedBefore {
             conditions.add("raised_at < ?", [before])
+        }
+        if let from = dueFrom {
+            // An alert is recorded when it becomes true or later, never
+            // before: the raise instant bounds the index range, the due
+            // instant decides.
+            conditions.add("raised_at >= ?", [from])
+            conditions.add("due_at >= ?", [from])
+        }
+        if let before = dueBefore {
+            conditions.add("due_at < ?", [before])
         }
         let (after, order, name) = newestFirst
             ? ("<", "DESC", "alerts-newest") : (">", "", "alerts")

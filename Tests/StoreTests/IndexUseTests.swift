@@ -66,6 +66,14 @@ struct IndexUseTests {
                     }
                 ),
                 (
+                    "alerts due in a window",
+                    {
+                        _ = try $0.alerts(
+                            AlertFilter(departments: ["D3"]), dueFrom: from, dueBefore: before)
+                        _ = try $0.alerts(AlertFilter(), dueFrom: from, dueBefore: before)
+                    }
+                ),
+                (
                     "a case's alerts",
                     { _ = try $0.alerts(AlertFilter(departments: ["D3"], caseID: "C7")) }
                 ),

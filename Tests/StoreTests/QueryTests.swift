@@ -200,6 +200,32 @@ struct QueryTests {
         }
     }
 
+    @Test("alerts by when they became true, which late data puts before their raise")
+    func alertsByDueInstant() async throws {
+        let directory = TemporaryDirectory()
+        try await withStore(at: directory.child("data")) { store in
+            try await store.write { transaction in
+                // (id, became true, recorded), hours after 2 March 00:00.
+                for (id, due, raised) in [("X", 1, 1), ("Y", 2, 30), ("Z", 25, 25)] {
+                    var alert = sampleAlert(id: id, raisedAt: march2 + Int64(raised) * Self.hour)
+                    alert.dueAt = march2 + Int64(due) * Self.hour
+                    try transaction.putAlert(alert)
+                }
+            }
+            let firstDay = (march2, march2 + 24 * Self.hour)
+            let due = try await store.read {
+                try $0.alerts(AlertFilter(), dueFrom: firstDay.0, dueBefore: firstDay.1)
+            }
+            // Y became true on the first day; it was recorded a day later, when
+            // the data that showed it arrived.
+            #expect(due.items.map(\.alertID) == ["X", "Y"])
+            let raised = try await store.read {
+                try $0.alerts(AlertFilter(), raisedFrom: firstDay.0, raisedBefore: firstDay.1)
+            }
+            #expect(raised.items.map(\.alertID) == ["X"])
+        }
+    }
+
     @Test("an alert's notice and feedback are kept, and overdue feedback is found")
     func noticesAndFeedback() async throws {
         let directory = TemporaryDirectory()

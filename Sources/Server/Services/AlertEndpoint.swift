@@ -126,7 +126,7 @@ struct AlertEndpoint {
         let (page, position) = try await runtime.read { transaction in
             (
                 try transaction.alerts(
-                    filter.store, raisedFrom: from, raisedBefore: before, pageSize: size,
+                    filter.store, dueFrom: from, dueBefore: before, pageSize: size,
                     pageToken: token, newestFirst: true),
                 try transaction.alertLogPosition()
             )
