@@ -62,6 +62,10 @@ final class ClientConnection: HTTP2Connection, @unchecked Sendable {
     let onRetired: @Sendable (ClientConnection) -> Void
     private var phase = Phase.idle
     private var addresses: [SocketAddress] = []
+    /// The address being tried; the next is tried when it fails.
+    private var addressIndex = 0
+    /// Why each address tried so far failed, for the error if all do.
+    private var connectFailures: [String] = []
     /// Calls waiting for the connection; at most one entry per caller.
     private var waiting: [ClientStream] = []
     private var calls: [Int: ClientStream] = [:]
@@ -76,13 +80,17 @@ final class ClientConnection: HTTP2Connection, @unchecked Sendable {
          onRetired: @escaping @Sendable (ClientConnection) -> Void) throws(RPCError) {
         self.core = core
         self.onRetired = onRetired
-        let address = addresses[0]
-        let fd = socket(address.family, Int32(SOCK_STREAM.rawValue), 0)
+        let fd = try Self.socket(for: addresses[0])
+        self.addresses = addresses
+        super.init(loop: loop, io: TCPStream(adopting: fd))
+    }
+
+    private static func socket(for address: SocketAddress) throws(RPCError) -> Int32 {
+        let fd = Glibc.socket(address.family, Int32(SOCK_STREAM.rawValue), 0)
         guard fd >= 0 else {
             throw RPCError(code: .unavailable, message: "cannot create a socket: \(errnoText())")
         }
-        self.addresses = addresses
-        super.init(loop: loop, io: TCPStream(adopting: fd))
+        return fd
     }
 
     // MARK: Connecting
@@ -91,9 +99,10 @@ final class ClientConnection: HTTP2Connection, @unchecked Sendable {
     func connect() {
         guard phase == .idle else { return }
         phase = .connecting
-        let result = addresses[0].withSockAddr { Glibc.connect(io.fileDescriptor, $0, $1) }
+        let address = addresses[addressIndex]
+        let result = address.withSockAddr { Glibc.connect(io.fileDescriptor, $0, $1) }
         if result != 0 && errno != EINPROGRESS {
-            connectFailed("cannot connect to \(addresses[0]): \(errnoText())")
+            addressFailed("cannot connect to \(address): \(errnoText())")
             return
         }
         loop.register(io.fileDescriptor, events: EPOLLOUT.rawValue, handler: self)
@@ -101,9 +110,29 @@ final class ClientConnection: HTTP2Connection, @unchecked Sendable {
             [self] in
             connectTimer = nil
             if phase == .connecting {
-                connectFailed("connecting to \(addresses[0]) timed out")
+                addressFailed("connecting to \(address) timed out")
             }
         }
+    }
+
+    /// The address being tried failed: on to the host's next one, on a new
+    /// socket, with the calls still waiting; after the last, the calls fail
+    /// with every address's reason.
+    private func addressFailed(_ reason: String) {
+        connectFailures.append(reason)
+        loop.cancelTimer(connectTimer)
+        connectTimer = nil
+        loop.deregister(io.fileDescriptor)
+        guard addressIndex + 1 < addresses.count, let stream = io as? TCPStream,
+            let fd = try? Self.socket(for: addresses[addressIndex + 1])
+        else {
+            connectFailed(connectFailures.joined(separator: "; "))
+            return
+        }
+        addressIndex += 1
+        stream.replace(with: fd)
+        phase = .idle
+        connect()
     }
 
     override func handleEvents(_ events: UInt32) {
@@ -115,7 +144,7 @@ final class ClientConnection: HTTP2Connection, @unchecked Sendable {
         var length = socklen_t(4)
         getsockopt(io.fileDescriptor, SOL_SOCKET, SO_ERROR, &error, &length)
         if error != 0 {
-            connectFailed("cannot connect to \(addresses[0]): \(errnoText(error))")
+            addressFailed("cannot connect to \(addresses[addressIndex]): \(errnoText(error))")
             return
         }
         loop.cancelTimer(connectTimer)

@@ -37,6 +37,16 @@ public final class GRPCChannel: Sendable {
         loop = ClientLoop.shared
     }
 
+    /// A channel that tries `addresses` in turn instead of resolving `host`: for
+    /// tests of a host whose first addresses fail.
+    convenience init(
+        host: String, port: Int, addresses: [SocketAddress],
+        configuration: ClientConfiguration = .init()
+    ) {
+        self.init(host: host, port: port, configuration: configuration)
+        state.withLock { $0.addresses = addresses }
+    }
+
     /// The channel's counters: connections, streams, bytes.
     public var counters: TransportCounters {
         core.counters.snapshot()
@@ -123,8 +133,10 @@ public final class GRPCChannel: Sendable {
 
     private func resolvedAddresses() throws(RPCError) -> [SocketAddress] {
         if let cached = state.withLock({ $0.addresses }) { return cached }
-        // The connection tries the first address only; IPv4 goes first because servers
-        // here bind 127.0.0.1 while "localhost" may resolve to ::1 first.
+        // The connection tries the addresses in turn; IPv4 goes first because servers
+        // here bind 127.0.0.1 while "localhost" may resolve to ::1 first, and a
+        // refused or unreachable address costs little but a timed-out one a whole
+        // connect timeout.
         let addresses = try Sockets.resolve(host: host, port: port).sorted {
             $0.family == AF_INET && $1.family != AF_INET
         }

@@ -34,6 +34,18 @@ final class TCPStream: ByteStream {
     /// Takes ownership of a connected socket and makes it non-blocking, without Nagle.
     init(adopting fd: Int32) {
         fileDescriptor = fd
+        Self.prepare(fd)
+    }
+
+    /// Closes the socket and takes `fd` in its place: a client whose connect
+    /// failed tries the host's next address on a new socket.
+    func replace(with fd: Int32) {
+        close()
+        fileDescriptor = fd
+        Self.prepare(fd)
+    }
+
+    private static func prepare(_ fd: Int32) {
         Sockets.setNonBlocking(fd)
         var one: Int32 = 1
         setsockopt(fd, Int32(IPPROTO_TCP), TCP_NODELAY, &one, socklen_t(4))
