@@ -71,6 +71,14 @@ final class Spool: @unchecked Sendable {
             case .load, .listRejected, .barrier: return false
             }
         }
+
+        /// Takes events out of the spool.
+        var removes: Bool {
+            switch self {
+            case .acknowledge, .reject: return true
+            default: return false
+            }
+        }
     }
 
     private struct Pending {
@@ -94,6 +102,8 @@ final class Spool: @unchecked Sendable {
     private let selectAfter: SQLiteStatement
     private let selectRejected: SQLiteStatement
     private let deleteRejected: SQLiteStatement
+    /// Free space, in bytes, that an emptied spool gives back to the disk.
+    static let shrinkBytes = 4 << 20
 
     /// Opens or creates the spool at `path`.
     ///
@@ -104,9 +114,12 @@ final class Spool: @unchecked Sendable {
         connection = try SQLiteConnection(path: path)
         do {
             // Exclusive locking also lets WAL work without a shared-memory file.
+            // The log is cut back to a few MiB after each checkpoint, so that a
+            // backlog that went through it does not keep its size on disk.
             try connection.execute(
                 "PRAGMA locking_mode = EXCLUSIVE; PRAGMA journal_mode = WAL;"
-                    + " PRAGMA synchronous = FULL;", "open")
+                    + " PRAGMA synchronous = FULL;"
+                    + " PRAGMA journal_size_limit = \(Self.shrinkBytes);", "open")
             try connection.execute(
                 """
                 BEGIN IMMEDIATE;
@@ -284,10 +297,32 @@ final class Spool: @unchecked Sendable {
                         _ = commit([write])
                     }
                 }
+                if writes.contains(where: \.removes) { shrinkIfEmptied() }
             }
             for operation in batch where !operation.writes {
                 read(operation)
             }
+        }
+    }
+
+    /// Once the spool is empty after a backlog, gives its free pages back to
+    /// the disk: a spool that held a day's events during an outage would
+    /// otherwise keep their size for good. An empty spool copies in an
+    /// instant, so VACUUM costs nothing to speak of; it runs only when the
+    /// free space is worth it.
+    private func shrinkIfEmptied() {
+        do {
+            guard try connection.integer("SELECT EXISTS (SELECT 1 FROM spool)") == 0 else {
+                return
+            }
+            let free = try connection.integer("PRAGMA freelist_count")
+            let pageSize = try connection.integer("PRAGMA page_size")
+            guard free * pageSize >= Self.shrinkBytes else { return }
+            try connection.execute("VACUUM", "give an emptied spool's space back")
+            try connection.execute(
+                "PRAGMA wal_checkpoint(TRUNCATE)", "give an emptied spool's space back")
+        } catch {
+            // Space is not correctness: the spool works on at its size.
         }
     }
 

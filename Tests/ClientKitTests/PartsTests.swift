@@ -110,6 +110,41 @@ struct PartsTests {
         await reopened.close()
     }
 
+    @Test func anEmptiedSpoolGivesItsSpaceBack() async throws {
+        let directory = try TemporaryDirectory()
+        let path = directory.path("spool.sqlite")
+        let spool = try Spool(path: path)
+        func bytesOnDisk() -> Int {
+            [path, path + "-wal"].reduce(0) { total, file in
+                let size = (try? FileManager.default.attributesOfItem(atPath: file))?[.size]
+                return total + ((size as? NSNumber)?.intValue ?? 0)
+            }
+        }
+        // An outage's backlog: 16 MiB of events.
+        var sequences: [Int64] = []
+        for chunk in 0..<16 {
+            sequences += try await spool.append((0..<256).map { n in
+                SpoolEntry(eventID: "e\(chunk)-\(n)", revision: 0, caseID: "c",
+                           bytes: [UInt8](repeating: UInt8(n % 251), count: 4_096))
+            })
+        }
+        try await spool.sync()
+        #expect(bytesOnDisk() > 16 << 20)
+
+        // Half delivered: the space stays, for the rest of the backlog to reuse.
+        for sequence in sequences.prefix(2_048) { spool.acknowledge(sequence) }
+        try await spool.sync()
+        #expect(bytesOnDisk() > 16 << 20)
+
+        for sequence in sequences.dropFirst(2_048) { spool.acknowledge(sequence) }
+        try await spool.sync()
+        #expect(bytesOnDisk() < 1 << 20, "an empty spool keeps \(bytesOnDisk()) bytes")
+        let after = try await spool.append(
+            [SpoolEntry(eventID: "next", revision: 0, caseID: "c", bytes: [1])])
+        #expect(after.first ?? 0 > sequences.last ?? 0, "sequence numbers are never reused")
+        await spool.close()
+    }
+
     @Test func aFileThatIsNotASpoolIsRefusedByName() throws {
         let directory = try TemporaryDirectory()
         let path = directory.path("notes.txt")
