@@ -120,15 +120,15 @@ final class ClientConnection: HTTP2Connection, @unchecked Sendable {
     /// with every address's reason.
     private func addressFailed(_ reason: String) {
         connectFailures.append(reason)
-        loop.cancelTimer(connectTimer)
-        connectTimer = nil
-        loop.deregister(io.fileDescriptor)
         guard addressIndex + 1 < addresses.count, let stream = io as? TCPStream,
             let fd = try? Self.socket(for: addresses[addressIndex + 1])
         else {
             connectFailed(connectFailures.joined(separator: "; "))
             return
         }
+        loop.cancelTimer(connectTimer)
+        connectTimer = nil
+        loop.deregister(io.fileDescriptor)
         addressIndex += 1
         stream.replace(with: fd)
         phase = .idle

@@ -86,14 +86,17 @@ final class AlertHub: Sendable {
                     if resumeNow { continuation.resume() }
                 }
             } onCancel: {
-                wake()
+                releaseWaiter()
             }
             return take(idleIfEmpty: true)!
         }
 
-        /// Releases the waiter, if any, which then takes what is there or idles.
-        private func wake() {
+        /// Releases the waiter, if any, when `change` (run under the lock)
+        /// says so; it then takes what is there, or idles, or ends. Resumed
+        /// after the lock is released, never under it.
+        private func releaseWaiter(_ change: (inout State) -> Bool = { _ in true }) {
             let waiter = state.withLock { state -> CheckedContinuation<Void, Never>? in
+                guard change(&state) else { return nil }
                 defer { state.waiter = nil }
                 return state.waiter
             }
@@ -102,12 +105,7 @@ final class AlertHub: Sendable {
 
         /// Called by the hub's ticker: releases a waiter whose time is up.
         fileprivate func wakeIfDue(_ now: ContinuousClock.Instant) {
-            let waiter = state.withLock { state -> CheckedContinuation<Void, Never>? in
-                guard state.waiter != nil, state.waitDeadline <= now else { return nil }
-                defer { state.waiter = nil }
-                return state.waiter
-            }
-            waiter?.resume()
+            releaseWaiter { $0.waiter != nil && $0.waitDeadline <= now }
         }
 
         /// The next buffered entry; when there is none, nil, or with
@@ -154,22 +152,18 @@ final class AlertHub: Sendable {
 
         /// Ends the feed once its buffer is taken: the hub is closing.
         fileprivate func end() {
-            let waiter = state.withLock { state -> CheckedContinuation<Void, Never>? in
-                state.ended = true
-                defer { state.waiter = nil }
-                return state.waiter
+            releaseWaiter {
+                $0.ended = true
+                return true
             }
-            waiter?.resume()
         }
 
         /// Stops the feed; the hub forgets it.
         func cancel() {
-            let waiter = state.withLock { state -> CheckedContinuation<Void, Never>? in
-                state.closed = true
-                defer { state.waiter = nil }
-                return state.waiter
+            releaseWaiter {
+                $0.closed = true
+                return true
             }
-            waiter?.resume()
             hub?.remove(id)
         }
     }

@@ -333,11 +333,7 @@ final class SupervisionCore: @unchecked Sendable {
         }
         tracked.contribution = derived
         tracked.contributionInputs = inputs
-        if case .held = evaluation.deadlines.promised {
-            tracked.paused = true
-        } else {
-            tracked.paused = false
-        }
+        tracked.paused = if case .held = evaluation.deadlines.promised { true } else { false }
         tracked.overdueFrom = evaluation.finishedAt == nil
             ? evaluation.deadlines.promised?.instant : nil
         let open = tracked.summary.phase == .intake || tracked.summary.phase == .processing
