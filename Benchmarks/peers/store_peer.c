@@ -4,8 +4,8 @@
  * transaction, with the same durability settings (WAL, synchronous=FULL).
  * It measures what SQLite itself costs on this machine, so StoreBench can
  * report the store's overhead as a ratio. Like the store, it sums counters
- * and keeps each case's latest row in memory, writing both once per
- * transaction.
+ * and keeps each case's latest row, with the events it gained, in memory,
+ * writing both once per transaction.
  *
  * Usage: store_peer DATABASE EVENTS EVENTS-PER-TRANSACTION PAYLOAD-BYTES
  * The database must already hold the store's schema. Prints one line:
@@ -52,25 +52,33 @@ struct dirty_case {
     int department;
     long case_number;
     long long received, updated;
+    char sequences[256]; /* the transaction's events of the case: "12,57," */
 };
 static struct dirty_case *dirty;
 static long dirty_count;
 static long *slots; /* index into dirty + 1; 0 is empty */
 static long slot_count;
 
+static void list_event(struct dirty_case *d, long long sequence) {
+    size_t used = strlen(d->sequences);
+    snprintf(d->sequences + used, sizeof d->sequences - used, "%lld,", sequence);
+}
+
 static void remember_case(int department, long case_number, long long received,
-    long long updated) {
+    long long updated, long long sequence) {
     unsigned long hash = (unsigned long)case_number * 64u + (unsigned long)department;
     long slot = (long)(hash * 2654435761u % (unsigned long)slot_count);
     while (slots[slot] != 0) {
         struct dirty_case *d = &dirty[slots[slot] - 1];
         if (d->department == department && d->case_number == case_number) {
             d->updated = updated;
+            list_event(d, sequence);
             return;
         }
         slot = (slot + 1) % slot_count;
     }
-    dirty[dirty_count] = (struct dirty_case){department, case_number, received, updated};
+    dirty[dirty_count] = (struct dirty_case){department, case_number, received, updated, ""};
+    list_event(&dirty[dirty_count], sequence);
     slots[slot] = ++dirty_count;
 }
 
@@ -111,14 +119,15 @@ int main(int argc, char **argv) {
     sqlite3_stmt *upsert_case = prepare(
         "INSERT INTO case_record (department, case_id, item_code, state, is_open, received_at, "
         "accepted_at, concluded_at, result, promised_deadline, legal_deadline, alert_level, "
-        "next_due_at, catalogue_version, updated_at, derived) "
-        "VALUES (?1, ?2, 'ITEM', 3, 1, ?3, NULL, NULL, 0, NULL, NULL, 0, NULL, 1, ?4, ?5) "
+        "next_due_at, catalogue_version, updated_at, derived, event_seqs) "
+        "VALUES (?1, ?2, 'ITEM', 3, 1, ?3, NULL, NULL, 0, NULL, NULL, 0, NULL, 1, ?4, ?5, ?6) "
         "ON CONFLICT (department, case_id) DO UPDATE SET state = excluded.state, "
         "accepted_at = excluded.accepted_at, concluded_at = excluded.concluded_at, "
         "result = excluded.result, promised_deadline = excluded.promised_deadline, "
         "legal_deadline = excluded.legal_deadline, alert_level = excluded.alert_level, "
         "next_due_at = excluded.next_due_at, catalogue_version = excluded.catalogue_version, "
-        "updated_at = excluded.updated_at, derived = excluded.derived");
+        "updated_at = excluded.updated_at, derived = excluded.derived, "
+        "event_seqs = event_seqs || excluded.event_seqs");
     sqlite3_stmt *update_case_keys = prepare(
         "UPDATE case_record SET item_code = ?3, received_at = ?4, is_open = ?5 "
         "WHERE department = ?1 AND case_id = ?2 "
@@ -167,8 +176,9 @@ int main(int argc, char **argv) {
         run(insert_event, "insert event");
 
         /* The case row is kept until COMMIT, as the store does: the latest
-         * state of each case touched by the transaction is written once. */
-        remember_case(i % 50, (i / 50) / 8, received, instant);
+         * state of each case touched by the transaction, and the events it
+         * gained, are written once. */
+        remember_case(i % 50, (i / 50) / 8, received, instant, sqlite3_last_insert_rowid(db));
 
         /* Counters are summed per transaction and written before COMMIT. */
         pending_counts[i % 50] += 1;
@@ -210,6 +220,7 @@ int main(int argc, char **argv) {
                 sqlite3_bind_int64(upsert_case, 3, d->received);
                 sqlite3_bind_int64(upsert_case, 4, d->updated);
                 sqlite3_bind_blob(upsert_case, 5, payload, 64, SQLITE_TRANSIENT);
+                sqlite3_bind_text(upsert_case, 6, d->sequences, -1, SQLITE_TRANSIENT);
                 run(upsert_case, "upsert case");
 
                 sqlite3_bind_text(update_case_keys, 1, department, -1, SQLITE_TRANSIENT);

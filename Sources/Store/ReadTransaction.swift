@@ -32,16 +32,61 @@ public class ReadTransaction {
     /// Every event of a case, every revision, in arrival order; `isCurrent`
     /// marks the highest revision of each event id.
     public func events(department: String, caseID: String) throws -> [StoredEvent] {
-        // Named index: the window's PARTITION BY event_id otherwise draws the
-        // planner to event_identity, which walks every event of the department.
-        try connection.query(
-            """
-            SELECT \(Self.eventColumns),
-                revision = max(revision) OVER (PARTITION BY event_id) AS current
-            FROM event INDEXED BY event_by_case
-            WHERE department = ? AND case_id = ? ORDER BY seq
-            """, [department, caseID]
-        ) { Self.storedEvent($0, isCurrent: $0.int64(11) != 0) }
+        try events(
+            listed: storedEventList(department: department, caseID: caseID).list,
+            department: department, caseID: caseID)
+    }
+
+    /// Where a case's event list is kept: on its row, and for events stored
+    /// while the case had no row, in case_event_list. `unlisted` says the
+    /// second held part of it.
+    func storedEventList(department: String, caseID: String) throws
+        -> (list: EventList, unlisted: Bool)
+    {
+        var list = EventList(
+            text: try connection.queryOne(
+                "SELECT event_seqs FROM case_record WHERE department = ? AND case_id = ?",
+                [department, caseID]
+            ) { $0.text(0) } ?? "")
+        let unlisted = try connection.queryOne(
+            "SELECT event_seqs FROM case_event_list WHERE department = ? AND case_id = ?",
+            [department, caseID]
+        ) { $0.text(0) }
+        if let unlisted {
+            list.append(contentsOf: EventList(text: unlisted))
+        }
+        return (list, unlisted != nil)
+    }
+
+    /// The events of a case a list names, each read by its sequence (the
+    /// table's rowid), with the highest revision of each event id marked
+    /// current. A listed row of another case is left out: the list is a
+    /// pointer, the row is the record.
+    func events(listed list: EventList, department: String, caseID: String) throws
+        -> [StoredEvent]
+    {
+        let statement = try connection.prepare(
+            "SELECT \(Self.eventColumns) FROM event WHERE seq = ?")
+        var events: [StoredEvent] = []
+        for sequence in list.sequences {
+            defer { statement.reset() }
+            try statement.bind(1, sequence)
+            guard try statement.step() else { continue }
+            let stored = Self.storedEvent(statement, isCurrent: false)
+            if stored.event.department == department && stored.event.caseID == caseID {
+                events.append(stored)
+            }
+        }
+        var highest: [String: Int] = [:]
+        for stored in events {
+            let event = stored.event
+            highest[event.eventID] = max(highest[event.eventID, default: 0], event.revision)
+        }
+        for index in events.indices {
+            let event = events[index].event
+            events[index].isCurrent = highest[event.eventID] == event.revision
+        }
+        return events
     }
 
     /// Every stored revision of one event, lowest revision first.

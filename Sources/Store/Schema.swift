@@ -261,6 +261,38 @@ enum Schema {
                 CREATE INDEX alert_standing ON alert (department, level, rule)
                     WHERE status NOT IN (4, 6, 7);
                 """),
+        Migration(
+            version: 7,
+            summary: "a case's events listed on its row instead of indexed one by one",
+            // The (department, case id) index took one B-tree insert per event
+            // at one of as many places as there are departments, so every
+            // commit rewrote a page per department for it alone. The case row
+            // is rewritten once per commit anyway; listing the case's events
+            // there costs a few bytes per event. Events whose case has no row
+            // are listed in case_event_list. The order inside a list does not
+            // matter: readers sort it.
+            sql: """
+                ALTER TABLE case_record ADD COLUMN event_seqs TEXT NOT NULL DEFAULT '';
+                CREATE TABLE case_event_list (
+                    department TEXT NOT NULL,
+                    case_id TEXT NOT NULL,
+                    event_seqs TEXT NOT NULL,
+                    PRIMARY KEY (department, case_id)
+                ) WITHOUT ROWID;
+                UPDATE case_record SET event_seqs = coalesce(
+                    (SELECT group_concat(seq, ',') || ',' FROM event INDEXED BY event_by_case
+                     WHERE event.department = case_record.department
+                        AND event.case_id = case_record.case_id), '');
+                INSERT INTO case_event_list (department, case_id, event_seqs)
+                    SELECT department, case_id, group_concat(seq, ',') || ','
+                    FROM event INDEXED BY event_by_case
+                    WHERE NOT EXISTS (
+                        SELECT 1 FROM case_record
+                        WHERE case_record.department = event.department
+                            AND case_record.case_id = event.case_id)
+                    GROUP BY department, case_id;
+                DROP INDEX event_by_case;
+                """),
     ]
 
     /// The schema version recorded in the file.

@@ -19,6 +19,11 @@ public final class WriteTransaction: ReadTransaction {
     /// items almost always succeed, and then it is simply emptied.
     private var counterUndo: [(key: CounterKey, delta: Int64)] = []
     private var caseUndo: [(key: CaseRowKey, previous: CaseRecord?)] = []
+    /// The complete event lists (stored plus this batch's) of the cases
+    /// this batch added events to, written once before COMMIT; see
+    /// ``listEvent(_:department:caseID:)``.
+    private var batchEventLists: [CaseRowKey: PendingEventList] = [:]
+    private var eventListUndo: [(key: CaseRowKey, previous: PendingEventList?)] = []
 
     // MARK: Events
 
@@ -57,6 +62,7 @@ public final class WriteTransaction: ReadTransaction {
         try bindEvent(event, to: statement)
         _ = try statement.step()
         let sequence = connection.lastInsertRowID
+        try listEvent(sequence, department: event.department, caseID: event.caseID)
 
         if let highest, highest.revision > event.revision {
             return .superseded(sequence: sequence, currentRevision: highest.revision)
@@ -75,6 +81,33 @@ public final class WriteTransaction: ReadTransaction {
         try statement.bind(8, event.originRegion)
         try statement.bind(9, event.payload)
         try statement.bind(10, event.reportedBy)
+    }
+
+    /// Adds a stored event to its case's event list, kept in memory until
+    /// COMMIT like the case rows: a case's events of one batch cost one
+    /// write of the list, on the row that is rewritten anyway.
+    private func listEvent(_ sequence: Int64, department: String, caseID: String) throws {
+        let key = CaseRowKey(department: department, caseID: caseID)
+        let previous = batchEventLists[key]
+        var pending: PendingEventList
+        if let previous {
+            pending = previous
+        } else {
+            let stored = try storedEventList(department: department, caseID: caseID)
+            pending = PendingEventList(list: stored.list, unlisted: stored.unlisted)
+        }
+        pending.list.append(sequence)
+        batchEventLists[key] = pending
+        eventListUndo.append((key, previous))
+    }
+
+    /// The case's events, this batch's included.
+    public override func events(department: String, caseID: String) throws -> [StoredEvent] {
+        let key = CaseRowKey(department: department, caseID: caseID)
+        guard let pending = batchEventLists[key] else {
+            return try super.events(department: department, caseID: caseID)
+        }
+        return try events(listed: pending.list, department: department, caseID: caseID)
     }
 
     // MARK: Cases
@@ -119,22 +152,61 @@ public final class WriteTransaction: ReadTransaction {
     /// are written again at COMMIT. Queries over cases inside a write are
     /// rare (start-up), so writing a row twice then costs nothing that
     /// matters.
+    /// Each write sets whole values (rows, complete event lists), so writing
+    /// twice in one batch leaves what writing once would.
     func writePendingCases() throws {
-        for record in batchCases.values { try writeCase(record) }
+        for (key, record) in batchCases {
+            let pending = batchEventLists[key]
+            try writeCase(record, events: pending?.list)
+            if pending?.unlisted == true {
+                try forgetUnlisted(key)
+            }
+        }
+        for (key, pending) in batchEventLists where batchCases[key] == nil {
+            try writeEventList(pending, for: key)
+        }
+    }
+
+    /// Writes the list of a case this batch did not write a row for: onto
+    /// its row if it has one, else into case_event_list.
+    private func writeEventList(_ pending: PendingEventList, for key: CaseRowKey) throws {
+        try connection.run(
+            "UPDATE case_record SET event_seqs = ? WHERE department = ? AND case_id = ?",
+            [pending.list.text, key.department, key.caseID])
+        if connection.changes == 1 {
+            if pending.unlisted { try forgetUnlisted(key) }
+            return
+        }
+        try connection.run(
+            """
+            INSERT INTO case_event_list (department, case_id, event_seqs) VALUES (?, ?, ?)
+            ON CONFLICT (department, case_id) DO UPDATE SET event_seqs = excluded.event_seqs
+            """, [key.department, key.caseID, pending.list.text])
+    }
+
+    /// Drops a case's entry in case_event_list once its row holds the list.
+    private func forgetUnlisted(_ key: CaseRowKey) throws {
+        try connection.run(
+            "DELETE FROM case_event_list WHERE department = ? AND case_id = ?",
+            [key.department, key.caseID])
     }
 
     /// Two statements, because SQLite rewrites an index entry whenever an
     /// UPDATE names one of its columns, changed or not: the upsert sets only
     /// the columns no index holds, and a second UPDATE touches the indexed
     /// ones (item, received instant, open flag) only when they differ.
-    private func writeCase(_ record: CaseRecord) throws {
+    ///
+    /// `events` is the case's complete event list when this batch changed
+    /// it; nil leaves the stored list as it is.
+    private func writeCase(_ record: CaseRecord, events: EventList?) throws {
         let upsert = try connection.prepare(
             """
             INSERT INTO case_record (department, case_id, item_code, state, is_open,
                 received_at, accepted_at, concluded_at, result, promised_deadline,
                 legal_deadline, alert_level, next_due_at, catalogue_version, updated_at,
-                derived)
-            VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16)
+                derived, event_seqs)
+            VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16,
+                coalesce(?17, ''))
             ON CONFLICT (department, case_id) DO UPDATE SET
                 state = excluded.state, accepted_at = excluded.accepted_at,
                 concluded_at = excluded.concluded_at, result = excluded.result,
@@ -142,7 +214,8 @@ public final class WriteTransaction: ReadTransaction {
                 legal_deadline = excluded.legal_deadline, alert_level = excluded.alert_level,
                 next_due_at = excluded.next_due_at,
                 catalogue_version = excluded.catalogue_version,
-                updated_at = excluded.updated_at, derived = excluded.derived
+                updated_at = excluded.updated_at, derived = excluded.derived,
+                event_seqs = coalesce(?17, event_seqs)
             """)
         defer { upsert.reset() }
         try upsert.bind(1, record.department)
@@ -161,6 +234,11 @@ public final class WriteTransaction: ReadTransaction {
         try upsert.bind(14, record.catalogueVersion)
         try upsert.bind(15, record.updatedAt)
         try upsert.bind(16, record.derived)
+        if let events {
+            try upsert.bind(17, events.text)
+        } else {
+            try upsert.bindNull(17)
+        }
         _ = try upsert.step()
 
         let indexed = try connection.prepare(
@@ -354,10 +432,11 @@ public final class WriteTransaction: ReadTransaction {
     func itemSucceeded() {
         counterUndo.removeAll(keepingCapacity: true)
         caseUndo.removeAll(keepingCapacity: true)
+        eventListUndo.removeAll(keepingCapacity: true)
     }
 
-    /// Called by the writer when an item is rolled back: its counter deltas
-    /// and case rows are taken back, newest first.
+    /// Called by the writer when an item is rolled back: its counter deltas,
+    /// case rows and event lists are taken back, newest first.
     func itemFailed() {
         for (key, delta) in counterUndo.reversed() {
             batchCounters[key, default: 0] -= delta
@@ -365,8 +444,12 @@ public final class WriteTransaction: ReadTransaction {
         for (key, previous) in caseUndo.reversed() {
             batchCases[key] = previous
         }
+        for (key, previous) in eventListUndo.reversed() {
+            batchEventLists[key] = previous
+        }
         counterUndo.removeAll(keepingCapacity: true)
         caseUndo.removeAll(keepingCapacity: true)
+        eventListUndo.removeAll(keepingCapacity: true)
     }
 
     /// Writes the batch's summed counter deltas; the writer calls this once,
@@ -404,6 +487,14 @@ public final class WriteTransaction: ReadTransaction {
 struct CaseRowKey: Hashable {
     let department: String
     let caseID: String
+}
+
+/// A case's event list as this batch leaves it.
+struct PendingEventList {
+    var list: EventList
+    /// Part of the stored list was in case_event_list, to be dropped from
+    /// there once the row holds the whole list.
+    var unlisted: Bool
 }
 
 /// One counter row's key.

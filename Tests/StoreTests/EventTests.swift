@@ -97,6 +97,86 @@ struct EventTests {
         }
     }
 
+    @Test("a case's events are found before and after it has a row, and in its batch")
+    func eventListFollowsTheCase() async throws {
+        let directory = TemporaryDirectory()
+        try await withStore(at: directory.child("data")) { store in
+            // Two events before the case has a row.
+            for eventID in ["E1", "E2"] {
+                _ = try await store.write { try $0.insertEvent(sampleEvent(eventID: eventID)) }
+            }
+            // The row arrives with a third event; a fourth comes later. Each
+            // write reads the list it has just extended.
+            let seenInBatch = try await store.write { transaction in
+                _ = try transaction.insertEvent(sampleEvent(eventID: "E3"))
+                try transaction.upsertCase(sampleCase(caseID: "2026-0001"))
+                return try transaction.events(department: "330101-LAND", caseID: "2026-0001")
+            }
+            #expect(seenInBatch.map(\.event.eventID) == ["E1", "E2", "E3"])
+            _ = try await store.write { try $0.insertEvent(sampleEvent(eventID: "E4")) }
+
+            let (events, unlisted, onRow) = try await store.read { transaction in
+                (
+                    try transaction.events(department: "330101-LAND", caseID: "2026-0001"),
+                    try transaction.connection.scalar("SELECT count(*) FROM case_event_list"),
+                    try transaction.connection.queryOne(
+                        "SELECT event_seqs FROM case_record WHERE case_id = '2026-0001'"
+                    ) { $0.text(0) }
+                )
+            }
+            #expect(events.map(\.event.eventID) == ["E1", "E2", "E3", "E4"])
+            // Once the case has a row, the whole list is on it.
+            #expect(unlisted == 0)
+            #expect(onRow.map { EventList(text: $0).sequences } == [1, 2, 3, 4])
+        }
+    }
+
+    @Test("a write that fails takes its events out of the case's list")
+    func failedWriteLeavesTheListAsItWas() async throws {
+        let directory = TemporaryDirectory()
+        try await withStore(at: directory.child("data")) { store in
+            _ = try await store.write { transaction in
+                _ = try transaction.insertEvent(sampleEvent(eventID: "E1"))
+                try transaction.upsertCase(sampleCase(caseID: "2026-0001"))
+            }
+            // One batch: the failing write sits between two that succeed. The
+            // last one is another case's, and takes the sequence the failed
+            // event had: a list still naming it would show a stranger's event.
+            let gate = WriterGate()
+            let held = try await gate.close(store)
+            let first = try await store.submit {
+                _ = try $0.insertEvent(sampleEvent(eventID: "E2"))
+            }
+            let failing = try await store.submit { transaction in
+                _ = try transaction.insertEvent(sampleEvent(eventID: "E3"))
+                try transaction.upsertCase(sampleCase(caseID: "2026-0001", state: 9))
+                throw Refused(index: 3)
+            }
+            let last = try await store.submit {
+                _ = try $0.insertEvent(sampleEvent(caseID: "2026-0002", eventID: "E4"))
+            }
+            gate.open()
+            try await held.value
+            try await first.value
+            await #expect(throws: Refused(index: 3)) { try await failing.value }
+            try await last.value
+
+            let (events, listed, state) = try await store.read { transaction in
+                (
+                    try transaction.events(department: "330101-LAND", caseID: "2026-0001"),
+                    try transaction.storedEventList(
+                        department: "330101-LAND", caseID: "2026-0001"
+                    ).list.sequences,
+                    try transaction.caseRecord(department: "330101-LAND", caseID: "2026-0001")?
+                        .state
+                )
+            }
+            #expect(events.map(\.event.eventID) == ["E1", "E2"])
+            #expect(listed == [1, 2])
+            #expect(state == 1)
+        }
+    }
+
     @Test("who reported an event is kept with it")
     func reporterIsKept() async throws {
         let directory = TemporaryDirectory()

@@ -16,6 +16,7 @@ struct MigrationTests {
         4: [],
         5: [],
         6: [],
+        7: ["case_event_list"],
     ]
 
     func tables(_ connection: Connection) throws -> Set<String> {
@@ -58,6 +59,59 @@ struct MigrationTests {
             }
             #expect(try connection.scalar("SELECT count(*) FROM event") == 1)
             #expect(try Store.check(connection, pragma: "integrity_check").isEmpty)
+        }
+    }
+
+    @Test("step 7 lists each case's events on its row, or apart when the case has no row")
+    func eventListsAreBuiltFromTheIndex() async throws {
+        let directory = TemporaryDirectory()
+        let data = directory.child("data")
+        try FileManager.default.createDirectory(at: data, withIntermediateDirectories: true)
+        let connection = try Connection(
+            path: data.appendingPathComponent(Store.fileName).path, create: true)
+        try Schema.migrate(connection, to: 6)
+        // Case A has a row and three events (one a correction), case B two
+        // events and no row; case C has a row and no event.
+        for (caseID, eventID, revision) in [
+            ("A", "E1", 0), ("B", "E2", 0), ("A", "E3", 0), ("A", "E1", 1), ("B", "E4", 0),
+        ] {
+            try connection.run(
+                """
+                INSERT INTO event (department, case_id, event_id, revision, kind,
+                    occurred_at, reported_at, origin_region, payload)
+                VALUES ('D', ?, ?, ?, 1, 10, 20, '330101', x'01')
+                """, [caseID, eventID, Int64(revision)])
+        }
+        for caseID in ["A", "C"] {
+            try connection.run(
+                """
+                INSERT INTO case_record (department, case_id, item_code, state, is_open,
+                    received_at, result, alert_level, catalogue_version, updated_at, derived)
+                VALUES ('D', ?, 'I', 1, 1, 10, 0, 0, 1, 10, x'')
+                """, [caseID])
+        }
+        try Schema.migrate(connection)
+        let indexes = try connection.query(
+            "SELECT name FROM sqlite_master WHERE type = 'index'"
+        ) { $0.text(0) }
+        #expect(!indexes.contains("event_by_case"))
+        #expect(
+            try connection.scalar("SELECT count(*) FROM case_event_list WHERE case_id = 'B'")
+                == 1)
+        connection.close()
+
+        try await withStore(at: data) { store in
+            let (a, b, c) = try await store.read { transaction in
+                (
+                    try transaction.events(department: "D", caseID: "A"),
+                    try transaction.events(department: "D", caseID: "B"),
+                    try transaction.events(department: "D", caseID: "C")
+                )
+            }
+            #expect(a.map(\.sequence) == [1, 3, 4])
+            #expect(a.map(\.isCurrent) == [false, true, true])
+            #expect(b.map(\.event.eventID) == ["E2", "E4"])
+            #expect(c.isEmpty)
         }
     }
 
