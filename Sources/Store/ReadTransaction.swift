@@ -43,19 +43,23 @@ public class ReadTransaction {
     func storedEventList(department: String, caseID: String) throws
         -> (list: EventList, unlisted: Bool)
     {
-        var list = EventList(
-            text: try connection.queryOne(
-                "SELECT event_seqs FROM case_record WHERE department = ? AND case_id = ?",
-                [department, caseID]
-            ) { $0.text(0) } ?? "")
-        let unlisted = try connection.queryOne(
-            "SELECT event_seqs FROM case_event_list WHERE department = ? AND case_id = ?",
-            [department, caseID]
-        ) { $0.text(0) }
-        if let unlisted {
-            list.append(contentsOf: EventList(text: unlisted))
+        // One statement for both places: it runs once per case per batch.
+        let statement = try connection.prepare(
+            """
+            SELECT
+                (SELECT event_seqs FROM case_record WHERE department = ?1 AND case_id = ?2),
+                (SELECT event_seqs FROM case_event_list WHERE department = ?1 AND case_id = ?2)
+            """)
+        defer { statement.reset() }
+        try statement.bind(1, department)
+        try statement.bind(2, caseID)
+        guard try statement.step() else { return (EventList(), false) }
+        var list = EventList(text: statement.text(0))
+        let unlisted = !statement.isNull(1)
+        if unlisted {
+            list.append(contentsOf: EventList(text: statement.text(1)))
         }
-        return (list, unlisted != nil)
+        return (list, unlisted)
     }
 
     /// The events of a case a list names, each read by its sequence (the

@@ -4,6 +4,14 @@ import CSQLite
 /// macro Swift cannot import.
 private let transient = unsafeBitCast(-1, to: sqlite3_destructor_type.self)
 
+/// Process-wide SQLite settings, made once before the first connection
+/// opens (SQLite refuses them after it has initialized).
+private let processSettings: Void = {
+    // Without it every SQLite allocation takes a global mutex to keep a
+    // count the store never reads.
+    _ = monitor_sqlite_disable_memory_statistics()
+}()
+
 /// One SQLite connection with its cache of prepared statements.
 ///
 /// A connection is used by one thread at a time: the writer thread owns the
@@ -19,6 +27,7 @@ final class Connection: @unchecked Sendable {
 
     /// Opens (and with `create`, creates) the database file at `path`.
     init(path: String, readOnly: Bool = false, create: Bool = false) throws {
+        _ = processSettings
         self.path = path
         var flags = SQLITE_OPEN_NOMUTEX | SQLITE_OPEN_EXRESCODE
         if readOnly {
@@ -201,8 +210,22 @@ final class Statement {
         try check(sqlite3_bind_int64(handle, index, value))
     }
 
+    /// Binds the string's UTF-8 with its length: no terminating NUL is
+    /// needed, so nothing is copied or allocated on the way (passing a Swift
+    /// string as a C string copies every short one into a new array).
     func bind(_ index: Int32, _ value: String) throws {
-        try check(sqlite3_bind_text(handle, index, value, -1, transient))
+        var value = value
+        let code = value.withUTF8 { bytes -> Int32 in
+            // A nil pointer would bind NULL, not the empty string: any valid
+            // address does, the length being zero.
+            let base =
+                bytes.baseAddress.map { UnsafeRawPointer($0) }
+                ?? UnsafeRawPointer(("" as StaticString).utf8Start)
+            return sqlite3_bind_text(
+                handle, index, base.assumingMemoryBound(to: CChar.self), Int32(bytes.count),
+                transient)
+        }
+        try check(code)
     }
 
     func bind(_ index: Int32, _ value: [UInt8]) throws {

@@ -32,12 +32,20 @@ public final class WriteTransaction: ReadTransaction {
     /// Identity is (department, event id, revision). A lower revision than
     /// one already stored is kept as history and answered as superseded.
     public func insertEvent(_ event: EventRecord) throws -> EventInsertion {
-        let highest = try connection.queryOne(
+        // Bound one by one rather than through an array of values: this runs
+        // for every event, and the array would be an allocation each time.
+        let lookup = try connection.prepare(
             """
             SELECT revision, seq FROM event INDEXED BY event_identity
             WHERE department = ? AND event_id = ? ORDER BY revision DESC LIMIT 1
-            """, [event.department, event.eventID]
-        ) { (revision: $0.int(0), seq: $0.int64(1)) }
+            """)
+        let highest: (revision: Int, seq: Int64)?
+        do {
+            defer { lookup.reset() }
+            try lookup.bind(1, event.department)
+            try lookup.bind(2, event.eventID)
+            highest = try lookup.step() ? (lookup.int(0), lookup.int64(1)) : nil
+        }
 
         if let highest, highest.revision == event.revision {
             return .duplicate(sequence: highest.seq)
@@ -323,8 +331,11 @@ public final class WriteTransaction: ReadTransaction {
             ])
         var stored = entry
         stored.sequence = UInt64(connection.lastInsertRowID)
+        // A caller that numbered the row before writing it (the server does)
+        // spares the rewrite of a wide row: the guard makes it a lookup.
         try connection.run(
-            "UPDATE alert SET sequence = ? WHERE alert_id = ?", [stored.sequence, entry.alertID])
+            "UPDATE alert SET sequence = ?1 WHERE alert_id = ?2 AND sequence <> ?1",
+            [stored.sequence, entry.alertID])
         appendedLog.append(stored)
         return stored
     }
