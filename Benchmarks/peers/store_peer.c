@@ -143,11 +143,17 @@ int main(int argc, char **argv) {
         "notice_feedback_due_at, notice_explanation, notice_rectification, notice_feedback_at, "
         "notice_feedback_by, notice_times_returned, payload) "
         "VALUES (?, 1, 2, 1, 0, ?, ?, 'case', ?, ?, 'promised deadline passed', x'', '330101', "
-        "0, NULL, '', '', '', NULL, '', '', NULL, '', 0, x'')");
+        "?, NULL, '', '', '', NULL, '', '', NULL, '', 0, x'')");
     sqlite3_stmt *append_log = prepare(
         "INSERT INTO alert_log (alert_id, kind, at, actor, note, department, case_id, rule, "
         "level, status, payload) VALUES (?, 1, ?, 'engine', '', ?, ?, 1, 2, 1, x'')");
-    sqlite3_stmt *mark_alert = prepare("UPDATE alert SET sequence = ? WHERE alert_id = ?");
+    /* As the store and the server do: the alert row is written already
+     * carrying the sequence its log entry will get, and the guarded UPDATE
+     * that keeps the two in step finds nothing to change. */
+    sqlite3_stmt *log_position = prepare(
+        "SELECT seq FROM sqlite_sequence WHERE name = 'alert_log'");
+    sqlite3_stmt *mark_alert = prepare(
+        "UPDATE alert SET sequence = ?1 WHERE alert_id = ?2 AND sequence <> ?1");
     sqlite3_stmt *begin = prepare("BEGIN IMMEDIATE");
     sqlite3_stmt *commit = prepare("COMMIT");
 
@@ -185,11 +191,17 @@ int main(int argc, char **argv) {
 
         if (i % 10 == 9) {
             snprintf(alert_id, sizeof alert_id, "A-%s", event_id);
+            long long sequence = 1;
+            if (sqlite3_step(log_position) == SQLITE_ROW) {
+                sequence = sqlite3_column_int64(log_position, 0) + 1;
+            }
+            sqlite3_reset(log_position);
             sqlite3_bind_text(put_alert, 1, alert_id, -1, SQLITE_TRANSIENT);
             sqlite3_bind_text(put_alert, 2, department, -1, SQLITE_TRANSIENT);
             sqlite3_bind_text(put_alert, 3, case_id, -1, SQLITE_TRANSIENT);
             sqlite3_bind_int64(put_alert, 4, instant);
             sqlite3_bind_int64(put_alert, 5, instant);
+            sqlite3_bind_int64(put_alert, 6, sequence);
             run(put_alert, "put alert");
 
             sqlite3_bind_text(append_log, 1, alert_id, -1, SQLITE_TRANSIENT);
