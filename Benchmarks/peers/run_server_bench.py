@@ -247,7 +247,7 @@ def main():
     parser.add_argument("--events", type=int, default=300000)
     parser.add_argument("--peer-events", type=int, default=60000)
     parser.add_argument("--transport-events", type=int, default=300000)
-    parser.add_argument("--window", type=int, default=512)
+    parser.add_argument("--window", type=int, default=2048)
     parser.add_argument("--alert-rates", default="10000,2000")
     parser.add_argument("--alert-seconds", type=int, default=10)
     parser.add_argument("--alert-streams", type=int, default=8)

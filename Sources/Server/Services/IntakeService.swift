@@ -13,8 +13,11 @@ struct IntakeEndpoint {
     /// How many acknowledgements one stream may have outstanding. While that
     /// many events wait for their commit the stream stops reading, and HTTP/2
     /// flow control holds the sender: a fast sender is slowed, never
-    /// buffered. Large enough that one stream fills a group commit.
-    static let window = 512
+    /// buffered. Large enough that one stream fills a group commit: at 512,
+    /// one fast stream's commits carried about 200 events each, and the
+    /// fixed cost of a commit (its log pages, their checkpoint) held the
+    /// stream to about 45,000 events/s where 2,048 reached 52,000-67,000.
+    static let window = 2048
 
     func register(into router: inout MethodRouter) {
         router.registerBidirectional(IntakeService.reportEvents) { events, acks, context in
