@@ -147,7 +147,7 @@ func load(_ arguments: Arguments) async throws {
     let tokens = try arguments.string("tokens").map(Tokens.init(file:)) ?? Tokens()
     let streams = arguments.integer("streams", default: 1)
     let total = arguments.integer("events", default: 60_000)
-    let size = arguments.integer("window", default: 512)
+    let size = arguments.integer("window", default: 2048)
     let rate = Double(arguments.integer("rate", default: 0))
     let feeEvery = arguments.integer("fee-every", default: 0)
     let watcherCount = arguments.integer("watchers", default: 0)

@@ -14,9 +14,9 @@ struct IntakeEndpoint {
     /// many events wait for their commit the stream stops reading, and HTTP/2
     /// flow control holds the sender: a fast sender is slowed, never
     /// buffered. Large enough that one stream fills a group commit: at 512,
-    /// one fast stream's commits carried about 200 events each, and the
-    /// fixed cost of a commit (its log pages, their checkpoint) held the
-    /// stream to about 45,000 events/s where 2,048 reached 52,000-67,000.
+    /// one fast stream's commits carried 60 to 220 events each, and the
+    /// fixed cost of a commit (its log pages, their checkpoint) left one
+    /// stream about a quarter slower than at 2,048 (docs/benchmarks.md).
     static let window = 2048
 
     func register(into router: inout MethodRouter) {
