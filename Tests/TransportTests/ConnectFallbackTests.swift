@@ -1,22 +1,51 @@
+import Glibc
 import Testing
 
 @testable import Transport
 
-/// A host with several addresses: the client tries them in turn.
-@Suite struct ConnectFallbackTests {
-    /// A loopback port with nobody listening, so connecting to it is refused:
-    /// one a test server had, after it stopped.
-    func closedPort() async throws -> Int {
-        let server = try startTestServer(probe: Probe())
-        let port = server.port
-        await server.shutdown(gracePeriod: .zero)
-        return port
+/// A loopback port that refuses connections for as long as this value lives:
+/// its socket is bound but never listens. Holding the port keeps a test
+/// server of a test running alongside from being given the same number,
+/// which a port merely released (or a stopped server's) does not.
+final class RefusingPort {
+    let port: Int
+    private let socket: Int32
+
+    init() throws {
+        let socket = Glibc.socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        guard socket >= 0 else { throw RefusingPortError(call: "socket", errno: errno) }
+        var address = sockaddr_in()
+        address.sin_family = sa_family_t(AF_INET)
+        address.sin_addr.s_addr = inet_addr("127.0.0.1")
+        var length = socklen_t(MemoryLayout<sockaddr_in>.size)
+        let named = withUnsafeMutablePointer(to: &address) { pointer in
+            pointer.withMemoryRebound(to: sockaddr.self, capacity: 1) { raw in
+                bind(socket, raw, length) == 0 && getsockname(socket, raw, &length) == 0
+            }
+        }
+        guard named else {
+            let failure = RefusingPortError(call: "bind", errno: errno)
+            close(socket)
+            throw failure
+        }
+        self.socket = socket
+        port = Int(UInt16(bigEndian: address.sin_port))
     }
 
+    deinit { close(socket) }
+}
+
+struct RefusingPortError: Error {
+    let call: String
+    let errno: Int32
+}
+
+/// A host with several addresses: the client tries them in turn.
+@Suite struct ConnectFallbackTests {
     @Test func aRefusedFirstAddressFallsThroughToTheNext() async throws {
         let server = try startTestServer(probe: Probe())
-        let closed = try await closedPort()
-        let refused = try Sockets.resolve(host: "127.0.0.1", port: closed)
+        let closed = try RefusingPort()
+        let refused = try Sockets.resolve(host: "127.0.0.1", port: closed.port)
         let listening = try Sockets.resolve(host: "127.0.0.1", port: server.port)
         let channel = GRPCChannel(
             host: "127.0.0.1", port: server.port, addresses: refused + listening)
@@ -25,22 +54,24 @@ import Testing
         #expect(String(decoding: reply.message, as: UTF8.self) == "受理")
         await channel.close()
         await server.shutdown(gracePeriod: .seconds(1))
+        withExtendedLifetime(closed) {}
     }
 
     @Test func whenEveryAddressFailsTheErrorNamesEachOne() async throws {
-        let first = try await closedPort()
-        let second = try await closedPort()
-        let addresses = try Sockets.resolve(host: "127.0.0.1", port: first)
-            + Sockets.resolve(host: "127.0.0.1", port: second)
-        let channel = GRPCChannel(host: "127.0.0.1", port: first, addresses: addresses)
+        let first = try RefusingPort()
+        let second = try RefusingPort()
+        let addresses = try Sockets.resolve(host: "127.0.0.1", port: first.port)
+            + Sockets.resolve(host: "127.0.0.1", port: second.port)
+        let channel = GRPCChannel(host: "127.0.0.1", port: first.port, addresses: addresses)
         await #expect {
             _ = try await channel.unary(
                 path: "/test.Echo/Unary", request: [], timeout: .seconds(5))
         } throws: { error in
             guard let error = error as? RPCError else { return false }
-            return error.code == .unavailable && error.message.contains(":\(first)")
-                && error.message.contains(":\(second)")
+            return error.code == .unavailable && error.message.contains(":\(first.port)")
+                && error.message.contains(":\(second.port)")
         }
         await channel.close()
+        withExtendedLifetime((first, second)) {}
     }
 }
