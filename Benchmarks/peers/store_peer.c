@@ -7,8 +7,13 @@
  * and keeps each case's latest row, with the events it gained, in memory,
  * writing both once per transaction.
  *
- * Usage: store_peer DATABASE EVENTS EVENTS-PER-TRANSACTION PAYLOAD-BYTES
- * The database must already hold the store's schema. Prints one line:
+ * Usage: store_peer DATABASE EVENTS EVENTS-PER-TRANSACTION PAYLOAD-BYTES [PARTS]
+ * The database must already hold the store's schema. PARTS says which rows
+ * besides the event and the counters are written, as a comma-separated
+ * subset of identity (the idempotency lookup and the index it reads), cases
+ * and alerts; all three by default. Leaving parts out measures what each
+ * costs, which no store could save without giving the part up. Prints one
+ * line:
  *   events=<n> seconds=<s> events_per_second=<r>
  */
 #include <sqlite3.h>
@@ -88,10 +93,15 @@ static void forget_cases(void) {
 }
 
 int main(int argc, char **argv) {
-    if (argc != 5) {
-        fprintf(stderr, "usage: store_peer DATABASE EVENTS EVENTS-PER-TRANSACTION PAYLOAD-BYTES\n");
+    if (argc != 5 && argc != 6) {
+        fprintf(stderr, "usage: store_peer DATABASE EVENTS EVENTS-PER-TRANSACTION "
+                        "PAYLOAD-BYTES [PARTS]\n");
         return 2;
     }
+    const char *parts = argc == 6 ? argv[5] : "identity,cases,alerts";
+    int with_identity = strstr(parts, "identity") != NULL;
+    int with_cases = strstr(parts, "cases") != NULL;
+    int with_alerts = strstr(parts, "alerts") != NULL;
     long events = atol(argv[2]);
     long per_transaction = atol(argv[3]);
     int payload_bytes = atoi(argv[4]);
@@ -107,6 +117,9 @@ int main(int argc, char **argv) {
               "PRAGMA cache_size=-65536;",
               NULL, NULL, NULL),
         "pragmas");
+    if (!with_identity) {
+        check(sqlite3_exec(db, "DROP INDEX event_identity", NULL, NULL, NULL), "drop identity");
+    }
 
     sqlite3_stmt *highest = prepare(
         "SELECT revision, seq FROM event WHERE department = ? AND event_id = ? "
@@ -169,9 +182,11 @@ int main(int argc, char **argv) {
         snprintf(case_id, sizeof case_id, "C%09ld", (i / 50) / 8);
         snprintf(event_id, sizeof event_id, "E%012ld", i);
 
-        sqlite3_bind_text(highest, 1, department, -1, SQLITE_TRANSIENT);
-        sqlite3_bind_text(highest, 2, event_id, -1, SQLITE_TRANSIENT);
-        run(highest, "highest revision");
+        if (with_identity) {
+            sqlite3_bind_text(highest, 1, department, -1, SQLITE_TRANSIENT);
+            sqlite3_bind_text(highest, 2, event_id, -1, SQLITE_TRANSIENT);
+            run(highest, "highest revision");
+        }
 
         sqlite3_bind_text(insert_event, 1, department, -1, SQLITE_TRANSIENT);
         sqlite3_bind_text(insert_event, 2, case_id, -1, SQLITE_TRANSIENT);
@@ -184,12 +199,14 @@ int main(int argc, char **argv) {
         /* The case row is kept until COMMIT, as the store does: the latest
          * state of each case touched by the transaction, and the events it
          * gained, are written once. */
-        remember_case(i % 50, (i / 50) / 8, received, instant, sqlite3_last_insert_rowid(db));
+        if (with_cases) {
+            remember_case(i % 50, (i / 50) / 8, received, instant, sqlite3_last_insert_rowid(db));
+        }
 
         /* Counters are summed per transaction and written before COMMIT. */
         pending_counts[i % 50] += 1;
 
-        if (i % 10 == 9) {
+        if (with_alerts && i % 10 == 9) {
             snprintf(alert_id, sizeof alert_id, "A-%s", event_id);
             long long sequence = 1;
             if (sqlite3_step(log_position) == SQLITE_ROW) {
