@@ -66,6 +66,11 @@ final class ClientConnection: HTTP2Connection, @unchecked Sendable {
     private var addressIndex = 0
     /// Why each address tried so far failed, for the error if all do.
     private var connectFailures: [String] = []
+    /// Why the connection closed, for a call handed to it afterwards: the
+    /// channel gives a call to the connection it holds, and the loop may run
+    /// that connection's failed connect before the call reaches it (a
+    /// refused loopback connect fails at once).
+    private var closedBecause: String?
     /// Calls waiting for the connection; at most one entry per caller.
     private var waiting: [ClientStream] = []
     private var calls: [Int: ClientStream] = [:]
@@ -172,6 +177,7 @@ final class ClientConnection: HTTP2Connection, @unchecked Sendable {
 
     private func connectFailed(_ reason: String) {
         phase = .closed
+        closedBecause = reason
         retire()
         loop.cancelTimer(connectTimer)
         let status = CallStatus(code: .unavailable, message: reason)
@@ -217,7 +223,10 @@ final class ClientConnection: HTTP2Connection, @unchecked Sendable {
                 scheduleFlush()
             }
         case .closed:
-            finish(stream, CallStatus(code: .unavailable, message: "the connection was lost"))
+            finish(
+                stream,
+                CallStatus(
+                    code: .unavailable, message: closedBecause ?? "the connection was lost"))
         }
     }
 
@@ -476,6 +485,7 @@ final class ClientConnection: HTTP2Connection, @unchecked Sendable {
             core.counters.connectionsOpen.add(-1, ordering: .relaxed)
         }
         phase = .closed
+        closedBecause = "the connection was lost: \(reason)"
         loop.cancelTimer(keepaliveTimer)
         loop.cancelTimer(pingAckTimer)
         let status = CallStatus(code: .unavailable, message: "the connection was lost: \(reason)")

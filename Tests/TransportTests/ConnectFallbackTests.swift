@@ -1,4 +1,5 @@
 import Glibc
+import Synchronization
 import Testing
 
 @testable import Transport
@@ -72,6 +73,47 @@ struct RefusingPortError: Error {
                 && error.message.contains(":\(second.port)")
         }
         await channel.close()
+        withExtendedLifetime((first, second)) {}
+    }
+
+    /// The channel hands a call to the connection it holds, and the loop may run
+    /// that connection's connect, and see every address refuse, before the call
+    /// reaches it. Such a call must still say why, address by address.
+    @Test func aCallReachingAnAlreadyFailedConnectNamesEachAddress() async throws {
+        let first = try RefusingPort()
+        let second = try RefusingPort()
+        let addresses = try Sockets.resolve(host: "127.0.0.1", port: first.port)
+            + Sockets.resolve(host: "127.0.0.1", port: second.port)
+        let loop = ClientLoop.shared
+        let core = ClientCore(configuration: ClientConfiguration(), authority: "test")
+        let retired = Atomic<Bool>(false)
+        let connection = try ClientConnection(
+            loop: loop, core: core, addresses: addresses,
+            onRetired: { _ in retired.store(true, ordering: .relaxed) })
+        loop.execute { connection.connect() }
+        let deadline = ContinuousClock.now + .seconds(10)
+        while !retired.load(ordering: .relaxed) && ContinuousClock.now < deadline {
+            try await Task.sleep(for: .milliseconds(5))
+        }
+        let refusedInTime = retired.load(ordering: .relaxed)
+        #expect(refusedInTime, "both addresses refused within 10 s")
+
+        // What makeCall does with the connection it holds.
+        let box = StreamBox()
+        let channel = CallChannel(inboundMark: 1 << 16, outboundMark: 1 << 16, wake: {})
+        let stream = ClientStream(
+            number: 1, channel: channel, path: "/test.Echo/Unary", metadata: [:],
+            deadline: nil, limit: 1 << 20)
+        box.stream = stream
+        loop.execute { connection.start(stream) }
+        let call = ClientCall(channel: channel, keepAlive: box)
+        await #expect {
+            for try await _ in call.responses {}
+        } throws: { error in
+            guard let error = error as? RPCError else { return false }
+            return error.code == .unavailable && error.message.contains(":\(first.port)")
+                && error.message.contains(":\(second.port)")
+        }
         withExtendedLifetime((first, second)) {}
     }
 }
