@@ -69,4 +69,78 @@ struct LiveCountsTests {
             #expect(info.openCases == 1)
         }
     }
+
+    @Test func countsFollowEveryChangeThroughARestartAndAClockSetBack() async throws {
+        try await withTestServer(at: local("2026-03-02T12:00")) { server in
+            let department = try await server.department(Demo.health)
+            let running = CaseScript(department: Demo.health, caseID: "WJJ-TALLY-1")
+            let paused = CaseScript(department: Demo.health, caseID: "WJJ-TALLY-2")
+            let late = CaseScript(department: Demo.health, caseID: "WJJ-TALLY-3")
+            var start = SpecialProcedureStarted()
+            start.procedureID = "P1"
+            start.type = .testing
+            start.grantedDays = 20
+            start.reason = "samples sent to the laboratory"
+            var end = SpecialProcedureEnded()
+            end.procedureID = "P1"
+            end.result = "passed"
+            var events: [Messages.CaseEvent] = []
+            // Event ids are the department's: each case's carry its number.
+            for (number, script) in [running, paused, late].enumerated() {
+                events.append(
+                    script.received(
+                        "t\(number)r", at: local("2026-03-02T09:00"), item: Demo.healthItem))
+                events.append(script.accepted("t\(number)a", at: local("2026-03-02T10:00")))
+            }
+            events.append(
+                paused.event("t1p", at: local("2026-03-02T11:00"), .specialProcedureStarted(start)))
+            #expect(try await server.report(events, as: department).allSatisfy {
+                $0.status == .accepted
+            })
+
+            func counts(_ target: TestServer) async throws -> [UInt64] {
+                let supervisor = try await target.client(.supervisor).client
+                let entry = try await supervisor.unary(
+                    CaseService.getCaseCounts, GetCaseCountsRequest()
+                ).departments.first { $0.departmentCode == Demo.health }
+                let found = try #require(entry)
+                return [found.openCases, found.inSpecialProcedure, found.overdue]
+            }
+            #expect(try await counts(server) == [3, 1, 0])
+
+            // Two running cases pass their promised deadline with no event.
+            try await server.advance(to: local("2026-03-10T00:00:01"))
+            #expect(try await counts(server) == [3, 1, 2])
+
+            // One concludes late, the paused one resumes with its deadline
+            // moved by the days it was paused.
+            _ = try await server.report(
+                [
+                    late.concluded("t2c", at: local("2026-03-10T09:00")),
+                    paused.event(
+                        "t1e", at: local("2026-03-10T10:00"), .specialProcedureEnded(end)),
+                ], as: department)
+            #expect(try await counts(server) == [2, 0, 1])
+
+            // A clock set back before the deadline (by hand, say) counts
+            // nobody overdue; forward again, the running case is.
+            let core = server.server.runtime.core
+            let earlier = try await server.server.runtime.write { transaction in
+                try core.liveCounts(now: local("2026-03-09T12:00"), transaction)
+            }
+            #expect(earlier[Demo.health]?.overdue == 0)
+            #expect(earlier[Demo.health]?.openCases == 2)
+            #expect(try await counts(server) == [2, 0, 1])
+
+            // Rebuilt from the store, the counts are the same.
+            let restarted = try await server.restart()
+            do {
+                #expect(try await counts(restarted) == [2, 0, 1])
+            } catch {
+                await restarted.stop()
+                throw error
+            }
+            await restarted.stop()
+        }
+    }
 }

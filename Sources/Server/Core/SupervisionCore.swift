@@ -34,8 +34,23 @@ final class SupervisionCore: @unchecked Sendable {
         /// then on. Kept so that the live counts compare an instant instead
         /// of evaluating every followed case.
         var overdueFrom: Instant?
-        /// Counted in `openCaseCount`: received, not yet concluded or refused.
+        /// Counted in `openCaseCount` and its department's tally: received,
+        /// not yet concluded or refused.
         var countedOpen = false
+        /// Counted as paused in its department's tally.
+        var countedPaused = false
+        /// Counted as overdue in its department's tally.
+        var countedOverdue = false
+    }
+
+    /// What the live counts need of a department's followed cases, kept up
+    /// to date as cases settle, so that a dashboard's count reads a few
+    /// numbers instead of walking every case on the writer thread.
+    struct Tally {
+        var open = 0
+        var paused = 0
+        /// Open cases whose promised deadline passed by `overdueCountedTo`.
+        var overdue = 0
     }
 
     /// What other threads may read: the next wake-up and how many cases.
@@ -58,6 +73,13 @@ final class SupervisionCore: @unchecked Sendable {
     /// not open.
     private var openCaseCount = 0
     private var due = DueQueue<CaseKey>()
+    /// Per department: open, paused and overdue cases among the followed.
+    private var tallies: [String: Tally] = [:]
+    /// Open cases whose promised deadline is after `overdueCountedTo`, by
+    /// that deadline: a count moves the ones it passes into the tallies.
+    private var becomingOverdue = DueQueue<CaseKey>()
+    /// The instant the tallies' overdue figures hold for.
+    private var overdueCountedTo = Instant(millisecondsSinceEpoch: Int64.min)
     /// Alerts whose supervision notice awaits feedback, by feedback due.
     private var feedbackDue = DueQueue<String>()
     let published = Mutex(Published())
@@ -109,6 +131,8 @@ final class SupervisionCore: @unchecked Sendable {
         guard reloadNeeded.exchange(false, ordering: .relaxed) else { return }
         cases.removeAll()
         openCaseCount = 0
+        tallies.removeAll()
+        becomingOverdue = DueQueue()
         due = DueQueue()
         feedbackDue = DueQueue()
         _ = try load(transaction, now: now)
@@ -336,18 +360,17 @@ final class SupervisionCore: @unchecked Sendable {
         tracked.paused = if case .held = evaluation.deadlines.promised { true } else { false }
         tracked.overdueFrom = evaluation.finishedAt == nil
             ? evaluation.deadlines.promised?.instant : nil
-        let open = tracked.summary.phase == .intake || tracked.summary.phase == .processing
-        if open != tracked.countedOpen {
-            openCaseCount += open ? 1 : -1
-            tracked.countedOpen = open
-        }
         try transaction.upsertCase(
             CaseRows.record(
                 key: key, evaluation: evaluation, holding: evaluation.alerts,
                 catalogueVersion: catalogueVersion, now: now, derived: derived))
 
         let next = tracked.summary.nextDue(after: now)
-        if tracked.summary.isOpen || next != nil {
+        let followed = tracked.summary.isOpen || next != nil
+        let open = followed
+            && (tracked.summary.phase == .intake || tracked.summary.phase == .processing)
+        recount(key, &tracked, open: open)
+        if followed {
             cases[key] = tracked
             due.update(key, dueAt: next)
         } else {
@@ -355,6 +378,66 @@ final class SupervisionCore: @unchecked Sendable {
             due.remove(key)
         }
         return outcome
+    }
+
+    /// Brings the case's part of `openCaseCount` and of its department's
+    /// tally in line with its new state. A case is paused or overdue for the
+    /// counts only while open; its overdue instant goes into the tally at
+    /// once when it is not after `overdueCountedTo`, else into the queue a
+    /// later count takes it from.
+    private func recount(_ key: CaseKey, _ tracked: inout TrackedCase, open: Bool) {
+        let paused = open && tracked.paused
+        let overdueFrom = open ? tracked.overdueFrom : nil
+        let overdue = overdueFrom.map { $0 <= overdueCountedTo } ?? false
+        if open == tracked.countedOpen, paused == tracked.countedPaused,
+            overdue == tracked.countedOverdue,
+            becomingOverdue.dueAt(key) == (overdue ? nil : overdueFrom)
+        {
+            return
+        }
+        var tally = tallies[key.departmentCode] ?? Tally()
+        if open != tracked.countedOpen {
+            openCaseCount += open ? 1 : -1
+            tally.open += open ? 1 : -1
+        }
+        if paused != tracked.countedPaused { tally.paused += paused ? 1 : -1 }
+        if overdue != tracked.countedOverdue { tally.overdue += overdue ? 1 : -1 }
+        becomingOverdue.update(key, dueAt: overdue ? nil : overdueFrom)
+        tracked.countedOpen = open
+        tracked.countedPaused = paused
+        tracked.countedOverdue = overdue
+        if tally.open == 0 {
+            tallies[key.departmentCode] = nil
+        } else {
+            tallies[key.departmentCode] = tally
+        }
+    }
+
+    /// Moves the tallies' overdue figures to `now`: the cases whose promised
+    /// deadline came by then are counted. Should the clock read earlier than
+    /// the last count (set back by hand), the figures are rebuilt from the
+    /// followed cases once.
+    private func countOverdue(to now: Instant) {
+        if now < overdueCountedTo {
+            overdueCountedTo = now
+            becomingOverdue = DueQueue()
+            for (department, _) in tallies { tallies[department]?.overdue = 0 }
+            for key in Array(cases.keys) {
+                guard var tracked = cases[key] else { continue }
+                tracked.countedOverdue = false
+                recount(key, &tracked, open: tracked.countedOpen)
+                cases[key] = tracked
+            }
+            return
+        }
+        overdueCountedTo = now
+        for (_, key) in becomingOverdue.popDue(at: now) {
+            guard var tracked = cases[key], tracked.countedOpen, !tracked.countedOverdue
+            else { continue }
+            tracked.countedOverdue = true
+            tallies[key.departmentCode]?.overdue += 1
+            cases[key] = tracked
+        }
     }
 
     private func countAlerts(
@@ -466,20 +549,19 @@ final class SupervisionCore: @unchecked Sendable {
         -> [String: DepartmentCaseCounts]
     {
         // What each case was at its last evaluation: every event, threshold
-        // and catalogue change re-evaluates it, and being overdue is the one
-        // fact that changes with time alone.
+        // and catalogue change re-evaluates it (and recounts it), and being
+        // overdue is the one fact that changes with time alone. Open as a
+        // dashboard means it: received and not yet concluded or refused (a
+        // case awaiting delivery is followed, but not open).
+        countOverdue(to: now)
         var counts: [String: DepartmentCaseCounts] = [:]
-        for (key, tracked) in cases {
-            // Open as a dashboard means it: received and not yet concluded or
-            // refused (a case awaiting delivery is followed, but not open).
-            let phase = tracked.summary.phase
-            guard phase == .intake || phase == .processing else { continue }
-            var entry = counts[key.departmentCode] ?? DepartmentCaseCounts()
-            entry.departmentCode = key.departmentCode
-            entry.openCases += 1
-            if tracked.paused { entry.inSpecialProcedure += 1 }
-            if let promised = tracked.overdueFrom, promised <= now { entry.overdue += 1 }
-            counts[key.departmentCode] = entry
+        for (department, tally) in tallies {
+            var entry = DepartmentCaseCounts()
+            entry.departmentCode = department
+            entry.openCases = UInt64(tally.open)
+            entry.inSpecialProcedure = UInt64(tally.paused)
+            entry.overdue = UInt64(tally.overdue)
+            counts[department] = entry
         }
         let operational = [Rule.unknownItem, .calendarMissing].map { Int($0.rawValue) }
         for (department, levels) in try transaction.standingAlertCounts(
