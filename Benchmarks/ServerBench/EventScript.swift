@@ -58,7 +58,13 @@ struct StreamScript {
     /// and events happen one millisecond apart, starting half an hour ago: recent
     /// enough that no event counts as reported late, and no deadline passes
     /// during a run.
-    init(fixture: Fixture, stream: Int, count: Int, feeEvery: Int, tag: String) {
+    ///
+    /// With `openOnly`, each case stops after its acceptance, so that every case
+    /// stays open: the load the live counts are measured against.
+    init(
+        fixture: Fixture, stream: Int, count: Int, feeEvery: Int, tag: String,
+        openOnly: Bool = false
+    ) {
         let department = fixture.department(ofStream: stream)
         let items = fixture.items[department] ?? []
         let feeless = fixture.feeless[department] ?? []
@@ -73,9 +79,10 @@ struct StreamScript {
                     let charges = feeEvery > 0 && cases % feeEvery == feeEvery - 1
                     let choice = charges && !feeless.isEmpty ? feeless : items
                     let item = choice[cases % choice.count]
+                    let kinds = Self.lifecycle(item: item, number: cases, charges: charges)
                     slots[index] = Slot(
                         caseID: "\(tag)-\(stream)-\(cases)",
-                        kinds: Self.lifecycle(item: item, number: cases, charges: charges))
+                        kinds: openOnly ? Array(kinds.prefix(2)) : kinds)
                     cases += 1
                 }
                 let sequence = events.count

@@ -10,6 +10,11 @@
 //       reports events on N concurrent ReportEvents streams, W unacknowledged events
 //       each, and prints one "RESULT key=value ..." line; with --watchers, N
 //       WatchAlerts subscribers measure how long each alert takes to reach them
+//   ServerBench counts --port P --catalogue FILE --tokens FILE [--cases N] [--streams N]
+//                      [--queries Q]
+//       opens N cases (received and accepted, never concluded), then asks for the live
+//       counts Q times, one call after another, and prints one "RESULT ..." line with
+//       the calls' latency: what a dashboard's refresh costs as open cases grow
 //   ServerBench serve-ack [--loops N]
 //       our transport with an intake handler that decodes each event and acknowledges
 //       it at once, storing nothing: what the transport and the client cost alone;
@@ -25,10 +30,12 @@ do {
         try await setUp(arguments)
     case "load":
         try await load(arguments)
+    case "counts":
+        try await measureCounts(arguments)
     case "serve-ack":
         try await serveAcknowledgingOnly(arguments)
     default:
-        say("usage: ServerBench setup|load|serve-ack [options]; see the source's header")
+        say("usage: ServerBench setup|load|counts|serve-ack [options]; see the source's header")
         exit(2)
     }
 } catch {

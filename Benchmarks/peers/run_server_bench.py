@@ -23,6 +23,7 @@ taken within each run, then the median over runs is reported.
 import argparse
 import os
 import re
+import sqlite3
 import statistics
 import subprocess
 import sys
@@ -205,6 +206,29 @@ def alert_latency(args, rate):
     return result
 
 
+def live_counts(args):
+    """A dashboard's counts against many open cases, and the same open-case count
+    asked of the server's SQLite file directly (its partial index of open cases),
+    the straightforward way to answer it, once the server has stopped."""
+    server = Server("ours", args, args.work)
+    result = run_bench(
+        args.bench, "counts", "--port", str(server.port), "--catalogue", args.catalogue,
+        "--tokens", server.tokens, "--cases", str(args.counts_cases))
+    server.stop()
+    database = sqlite3.connect(os.path.join(server.data, "monitor.sqlite"))
+    times = []
+    for _ in range(20):
+        started = time.perf_counter()
+        rows = database.execute(
+            "SELECT department, count(*) FROM case_record INDEXED BY case_open "
+            "WHERE is_open = 1 GROUP BY department").fetchall()
+        times.append((time.perf_counter() - started) * 1000)
+    database.close()
+    result["sql_ms"] = statistics.median(times)
+    result["sql_open"] = sum(count for _, count in rows)
+    return result
+
+
 def store_alone(args):
     """StoreBench's bulk and pipelined figures: the store by itself in this run."""
     output = subprocess.run(
@@ -254,6 +278,7 @@ def main():
     parser.add_argument("--fee-every", type=int, default=10)
     parser.add_argument("--watchers", type=int, default=100)
     parser.add_argument("--store-events", type=int, default=20000)
+    parser.add_argument("--counts-cases", type=int, default=100000)
     parser.add_argument("--work", default=None)
     args = parser.parse_args()
     args.peers = os.path.dirname(os.path.abspath(__file__))
@@ -266,6 +291,7 @@ def main():
         load_start = os.getloadavg()
         results = {(k, s): [] for k in kinds for s in streams_list}
         alerts = {rate: [] for rate in alert_rates}
+        counts = []
         for run in range(1, args.runs + 1):
             for streams in streams_list:
                 for kind in kinds:
@@ -284,6 +310,12 @@ def main():
                       f"missing {result['missing']:.0f}, ack->watcher p50 "
                       f"{result['alert_p50_ms']} ms p99 {result['alert_p99_ms']} ms",
                       file=sys.stderr, flush=True)
+            if args.counts_cases > 0:
+                result = live_counts(args)
+                counts.append(result)
+                print(f"run {run} live counts over {result['open']:.0f} open cases: p50 "
+                      f"{result['counts_p50_ms']} ms p99 {result['counts_p99_ms']} ms; "
+                      f"SQL count {result['sql_ms']:.1f} ms", file=sys.stderr, flush=True)
         store = store_alone(args) if args.storebench else {}
         load_end = os.getloadavg()
 
@@ -339,6 +371,21 @@ def main():
                   f"{before:.0%} | {m('alert_from_send_p50_ms'):.1f} | "
                   f"{m('alert_from_send_p99_ms'):.1f} | {m('ack_p50_ms'):.1f} | "
                   f"{m('ack_p99_ms'):.1f} | {m('batch'):.0f} | {m('server_cpu_us'):.0f} |")
+
+    if counts:
+        def c(key):
+            return median([r[key] for r in counts])
+
+        print(f"\nLive counts: GetCaseCounts asked {c('queries'):.0f} times, one after "
+              f"another, with {c('open'):.0f} cases open (received and accepted), against "
+              "the same count of open cases by department asked of the stopped server's "
+              "SQLite file through its index of open cases:\n")
+        print("| open cases | GetCaseCounts p50 ms | p99 ms | SQL count ms | open cases by SQL "
+              "| SQL / GetCaseCounts |")
+        print("|---|---|---|---|---|---|")
+        ratio = median([r["sql_ms"] / r["counts_p50_ms"] for r in counts])
+        print(f"| {c('open'):.0f} | {c('counts_p50_ms'):.2f} | {c('counts_p99_ms'):.2f} | "
+              f"{c('sql_ms'):.1f} | {c('sql_open'):.0f} | {ratio:.0f} |")
 
     if store:
         print(f"\nThe store alone (StoreBench, {args.store_events} events, one run, its own "
