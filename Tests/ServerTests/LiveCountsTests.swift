@@ -76,14 +76,6 @@ struct LiveCountsTests {
             let running = CaseScript(department: Demo.health, caseID: "WJJ-TALLY-1")
             let paused = CaseScript(department: Demo.health, caseID: "WJJ-TALLY-2")
             let late = CaseScript(department: Demo.health, caseID: "WJJ-TALLY-3")
-            var start = SpecialProcedureStarted()
-            start.procedureID = "P1"
-            start.type = .testing
-            start.grantedDays = 20
-            start.reason = "samples sent to the laboratory"
-            var end = SpecialProcedureEnded()
-            end.procedureID = "P1"
-            end.result = "passed"
             var events: [Messages.CaseEvent] = []
             // Event ids are the department's: each case's carry its number.
             for (number, script) in [running, paused, late].enumerated() {
@@ -93,7 +85,9 @@ struct LiveCountsTests {
                 events.append(script.accepted("t\(number)a", at: local("2026-03-02T10:00")))
             }
             events.append(
-                paused.event("t1p", at: local("2026-03-02T11:00"), .specialProcedureStarted(start)))
+                paused.procedureStarted(
+                    "t1p", at: local("2026-03-02T11:00"), procedure: "P1", type: .testing,
+                    days: 20))
             #expect(try await server.report(events, as: department).allSatisfy {
                 $0.status == .accepted
             })
@@ -117,8 +111,8 @@ struct LiveCountsTests {
             _ = try await server.report(
                 [
                     late.concluded("t2c", at: local("2026-03-10T09:00")),
-                    paused.event(
-                        "t1e", at: local("2026-03-10T10:00"), .specialProcedureEnded(end)),
+                    paused.procedureEnded(
+                        "t1e", at: local("2026-03-10T10:00"), procedure: "P1"),
                 ], as: department)
             #expect(try await counts(server) == [2, 0, 1])
 
