@@ -67,9 +67,9 @@ final class ClientConnection: HTTP2Connection, @unchecked Sendable {
     /// Why each address tried so far failed, for the error if all do.
     private var connectFailures: [String] = []
     /// Why the connection closed, for a call handed to it afterwards: the
-    /// channel gives a call to the connection it holds, and the loop may run
-    /// that connection's failed connect before the call reaches it (a
-    /// refused loopback connect fails at once).
+    /// channel gives a call to the connection it holds, and the loop may see
+    /// every address refuse before the call reaches it (on loopback a refusal
+    /// comes back at once).
     private var closedBecause: String?
     /// Calls waiting for the connection; at most one entry per caller.
     private var waiting: [ClientStream] = []
@@ -485,10 +485,11 @@ final class ClientConnection: HTTP2Connection, @unchecked Sendable {
             core.counters.connectionsOpen.add(-1, ordering: .relaxed)
         }
         phase = .closed
-        closedBecause = "the connection was lost: \(reason)"
+        let lost = "the connection was lost: \(reason)"
+        closedBecause = lost
         loop.cancelTimer(keepaliveTimer)
         loop.cancelTimer(pingAckTimer)
-        let status = CallStatus(code: .unavailable, message: "the connection was lost: \(reason)")
+        let status = CallStatus(code: .unavailable, message: lost)
         for stream in calls.values {
             finish(stream, status)
         }
