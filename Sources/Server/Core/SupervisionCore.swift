@@ -41,6 +41,10 @@ final class SupervisionCore: @unchecked Sendable {
         var countedPaused = false
         /// Counted as overdue in its department's tally.
         var countedOverdue = false
+        /// The instant the case waits in `becomingOverdue` for, if it does:
+        /// kept here so that settling a case compares fields instead of
+        /// looking the queue up.
+        var queuedOverdueFrom: Instant?
     }
 
     /// What the live counts need of a department's followed cases, kept up
@@ -391,7 +395,7 @@ final class SupervisionCore: @unchecked Sendable {
         let overdue = overdueFrom.map { $0 <= overdueCountedTo } ?? false
         if open == tracked.countedOpen, paused == tracked.countedPaused,
             overdue == tracked.countedOverdue,
-            becomingOverdue.dueAt(key) == (overdue ? nil : overdueFrom)
+            tracked.queuedOverdueFrom == (overdue ? nil : overdueFrom)
         {
             return
         }
@@ -402,7 +406,8 @@ final class SupervisionCore: @unchecked Sendable {
         }
         if paused != tracked.countedPaused { tally.paused += paused ? 1 : -1 }
         if overdue != tracked.countedOverdue { tally.overdue += overdue ? 1 : -1 }
-        becomingOverdue.update(key, dueAt: overdue ? nil : overdueFrom)
+        tracked.queuedOverdueFrom = overdue ? nil : overdueFrom
+        becomingOverdue.update(key, dueAt: tracked.queuedOverdueFrom)
         tracked.countedOpen = open
         tracked.countedPaused = paused
         tracked.countedOverdue = overdue
@@ -425,6 +430,7 @@ final class SupervisionCore: @unchecked Sendable {
             for key in Array(cases.keys) {
                 guard var tracked = cases[key] else { continue }
                 tracked.countedOverdue = false
+                tracked.queuedOverdueFrom = nil
                 recount(key, &tracked, open: tracked.countedOpen)
                 cases[key] = tracked
             }
@@ -435,6 +441,7 @@ final class SupervisionCore: @unchecked Sendable {
             guard var tracked = cases[key], tracked.countedOpen, !tracked.countedOverdue
             else { continue }
             tracked.countedOverdue = true
+            tracked.queuedOverdueFrom = nil
             tallies[key.departmentCode]?.overdue += 1
             cases[key] = tracked
         }
