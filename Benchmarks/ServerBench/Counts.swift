@@ -17,12 +17,8 @@ func measureCounts(_ arguments: Arguments) async throws {
     let tag = arguments.string("tag") ?? String(wallNanoseconds() / 1_000_000_000 % 1_000_000)
 
     // Two events a case: received and accepted.
-    let scripts = (0..<streams).map { stream in
-        let count = cases / streams + (stream < cases % streams ? 1 : 0)
-        return StreamScript(
-            fixture: fixture, stream: stream, count: 2 * count, feeEvery: 0, tag: tag,
-            openOnly: true)
-    }
+    let scripts = StreamScript.split(
+        2 * cases, over: streams, fixture: fixture, feeEvery: 0, tag: tag, openOnly: true)
     try await withThrowingTaskGroup(of: StreamResult.self) { group in
         for (stream, script) in scripts.enumerated() {
             let token = tokens.token(for: fixture.department(ofStream: stream))

@@ -101,6 +101,19 @@ struct StreamScript {
         }
     }
 
+    /// The scripts of `streams` streams sharing `total` events as evenly as they go.
+    static func split(
+        _ total: Int, over streams: Int, fixture: Fixture, feeEvery: Int, tag: String,
+        openOnly: Bool = false
+    ) -> [StreamScript] {
+        (0..<streams).map { stream in
+            let count = total / streams + (stream < total % streams ? 1 : 0)
+            return StreamScript(
+                fixture: fixture, stream: stream, count: count, feeEvery: feeEvery, tag: tag,
+                openOnly: openOnly)
+        }
+    }
+
     /// One open case on the stream: what it still has to report.
     private struct Slot {
         var caseID = ""
@@ -118,7 +131,9 @@ struct StreamScript {
     private static func lifecycle(item: Messages.Item, number: Int, charges: Bool)
         -> [Messages.CaseEvent.Kind]
     {
-        let people = ["张伟", "王芳", "李娜", "刘洋", "陈静", "杨磊", "赵敏", "黄强"]
+        let people = [
+            "张伟", "王芳", "李娜", "刘洋", "陈静", "杨磊", "赵敏", "黄强",
+        ]
         var applicant = Applicant()
         applicant.type = .person
         applicant.name = people[number % people.count]

@@ -153,11 +153,8 @@ func load(_ arguments: Arguments) async throws {
     let watcherCount = arguments.integer("watchers", default: 0)
     let tag = arguments.string("tag") ?? String(wallNanoseconds() / 1_000_000_000 % 1_000_000)
 
-    let scripts = (0..<streams).map { stream in
-        let count = total / streams + (stream < total % streams ? 1 : 0)
-        return StreamScript(
-            fixture: fixture, stream: stream, count: count, feeEvery: feeEvery, tag: tag)
-    }
+    let scripts = StreamScript.split(
+        total, over: streams, fixture: fixture, feeEvery: feeEvery, tag: tag)
     let expectedAlerts = scripts.reduce(0) { $0 + $1.alertCases.count }
 
     let watchers = try await Watchers.start(
