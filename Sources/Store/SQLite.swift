@@ -71,6 +71,14 @@ final class Connection: @unchecked Sendable {
         return sqlite3_get_autocommit(handle) != 0
     }
 
+    /// Rows inserted, updated or deleted by every statement this connection
+    /// has completed. An unchanged count across a failed write means the
+    /// write left nothing in the file to take back.
+    var totalChanges: Int64 {
+        guard let handle else { return 0 }
+        return sqlite3_total_changes64(handle)
+    }
+
     /// The error SQLite reported last on this connection.
     func lastError(_ code: Int32) -> StoreError {
         let message = handle.map { String(cString: sqlite3_errmsg($0)) } ?? "connection closed"

@@ -5,8 +5,9 @@ import Foundation
 /// and everything else the product keeps, in one SQLite file.
 ///
 /// Writes go through ``write(_:)``: the writer thread takes every queued
-/// write, runs each in its own savepoint inside one transaction, commits once
-/// (one fsync), and only then resumes the callers. Nothing is acknowledged
+/// write, runs them in one transaction, commits once (one fsync), and only
+/// then resumes the callers. A write that throws is taken back alone; the
+/// rest of its batch commits. Nothing is acknowledged
 /// that is not durable. Reads go through ``read(_:)`` on a small pool of read
 /// connections which, in WAL mode, never wait for the writer.
 ///
@@ -159,13 +160,22 @@ public final class Store: Sendable {
     /// on. If the commit fails (disk full, read-only, I/O), every item of the
     /// batch gets that error and none of its writes is kept. The body runs on
     /// the writer thread and must not block on anything but the store.
+    ///
+    /// `mayRunAgain` lets the writer save the savepoint it otherwise wraps
+    /// around every write. Pass true only for a body whose effects outside
+    /// the transaction are undone by the rollback observer
+    /// (``setRollbackObserver(_:)``): should another write of its batch fail
+    /// after changing rows, the batch is rolled back and this body runs
+    /// again. Only the last run's result is returned.
     public func write<Result: Sendable>(
+        mayRunAgain: Bool = false,
         _ body: @escaping @Sendable (WriteTransaction) throws -> Result
     ) async throws -> Result {
         try await writer.reserveSlot()
         return try await withCheckedThrowingContinuation { continuation in
             writer.enqueue(
                 WriteItem(
+                    mayRunAgain: mayRunAgain,
                     run: { transaction in
                         let result = try body(transaction)
                         return { continuation.resume(returning: result) }
@@ -180,12 +190,14 @@ public final class Store: Sendable {
     ///
     /// Suspends only while the queue is full.
     public func submit<Result: Sendable>(
+        mayRunAgain: Bool = false,
         _ body: @escaping @Sendable (WriteTransaction) throws -> Result
     ) async throws -> PendingWrite<Result> {
         try await writer.reserveSlot()
         let pending = PendingWrite<Result>()
         writer.enqueue(
             WriteItem(
+                mayRunAgain: mayRunAgain,
                 run: { transaction in
                     let result = try body(transaction)
                     return { pending.complete(.success(result)) }
@@ -201,6 +213,19 @@ public final class Store: Sendable {
     /// and must return quickly: the next batch waits for it.
     public func setCommitObserver(_ observer: @escaping @Sendable ([AlertLogEntry]) -> Void) {
         precondition(writer.setObserver(observer), "the store's commit observer is set once")
+    }
+
+    /// Sets the hook told, on the writer thread, whenever writes that have
+    /// already run are taken back: a batch that failed to commit, or one run
+    /// again because an item failed after changing rows (see `mayRunAgain` at
+    /// ``write(mayRunAgain:_:)``). It runs before any other write, so that
+    /// state a caller keeps in memory from its writes can be marked stale
+    /// first.
+    ///
+    /// It is set once (a second call is refused with a precondition failure).
+    public func setRollbackObserver(_ observer: @escaping @Sendable () -> Void) {
+        precondition(
+            writer.setRollbackObserver(observer), "the store's rollback observer is set once")
     }
 
     /// Deletes alert log entries the retention no longer keeps, now, in a

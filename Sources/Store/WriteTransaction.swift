@@ -1,4 +1,4 @@
-/// The writes one item of a group commit makes, inside its own savepoint.
+/// The writes one item of a group commit makes.
 ///
 /// Handed to the body of ``Store/write(_:)`` on the writer thread. Everything
 /// written through it becomes durable together with the rest of the batch, or
@@ -155,9 +155,10 @@ public final class WriteTransaction: ReadTransaction {
     /// Writes every case row kept in memory, so that a query over the case
     /// table sees them; called before such queries and before COMMIT.
     ///
-    /// The rows stay in memory until COMMIT: should the item running now be
-    /// rolled back, its savepoint takes them back out of the file, and they
-    /// are written again at COMMIT. Queries over cases inside a write are
+    /// The rows stay in memory until COMMIT: should the item running now fail,
+    /// the writer takes them back out of the file with the rest of its rows
+    /// (the file's rows changed, so the batch is run again under
+    /// savepoints), and they are written again at COMMIT. Queries over cases inside a write are
     /// rare (start-up), so writing a row twice then costs nothing that
     /// matters.
     /// Each write sets whole values (rows, complete event lists), so writing
@@ -438,8 +439,8 @@ public final class WriteTransaction: ReadTransaction {
         return values
     }
 
-    /// Called by the writer when an item's savepoint is released: its
-    /// changes are the batch's for good.
+    /// Called by the writer when an item has run: its changes are the
+    /// batch's for good.
     func itemSucceeded() {
         counterUndo.removeAll(keepingCapacity: true)
         caseUndo.removeAll(keepingCapacity: true)

@@ -143,11 +143,114 @@ struct GroupCommitTests {
         }
     }
 
+    /// Queues ten writes behind a closed gate, each inserting its own event;
+    /// those `failing` picks throw, before their insert or after it. Returns
+    /// what each write answered and the order of the bodies' runs and the
+    /// rollback observer's calls.
+    private func runBatch(
+        _ store: Store, failAfterInsert: Bool, onlyRepeatable: Bool = true,
+        failing: @escaping @Sendable (Int) -> Bool
+    ) async throws -> (answers: [Result<EventInsertion, Refused>], log: [String]) {
+        let log = Mutex<[String]>([])
+        store.setRollbackObserver { log.withLock { $0.append("rolled back") } }
+        let gate = WriterGate()
+        let held = try await gate.close(store)
+        var pending: [PendingWrite<EventInsertion>] = []
+        for index in 0..<10 {
+            let mayRunAgain = onlyRepeatable || index != 5
+            pending.append(
+                try await store.submit(mayRunAgain: mayRunAgain) { transaction in
+                    log.withLock { $0.append("run \(index)") }
+                    if failing(index) && !failAfterInsert { throw Refused(index: index) }
+                    let insertion = try transaction.insertEvent(sampleEvent(eventID: "E\(index)"))
+                    if failing(index) { throw Refused(index: index) }
+                    return insertion
+                })
+        }
+        gate.open()
+        try await held.value
+        var answers: [Result<EventInsertion, Refused>] = []
+        for write in pending {
+            do {
+                answers.append(.success(try await write.value))
+            } catch let refused as Refused {
+                answers.append(.failure(refused))
+            }
+        }
+        return (answers, log.withLock { $0 })
+    }
+
+    private static func runs(_ indexes: some Sequence<Int>) -> [String] {
+        indexes.map { "run \($0)" }
+    }
+
+    @Test("repeatable writes go without savepoints; one failing before it writes is left out")
+    func repeatableWriteFailingBeforeItWrites() async throws {
+        let directory = TemporaryDirectory()
+        try await withStore(at: directory.child("data")) { store in
+            let (answers, log) = try await runBatch(store, failAfterInsert: false) { $0 % 3 == 0 }
+            #expect(answers.map { (try? $0.get()) == nil } == (0..<10).map { $0 % 3 == 0 })
+            // Each body ran once: nothing was taken back, nothing ran twice.
+            #expect(log == Self.runs(0..<10))
+            let stored = try await store.read {
+                try $0.events(department: "330101-LAND", caseID: "2026-0001")
+            }
+            #expect(stored.map(\.event.eventID) == ["E1", "E2", "E4", "E5", "E7", "E8"])
+            #expect(store.writerStatistics.batchesRunTwice == 0)
+            #expect(store.writerStatistics.commits == 2)
+        }
+    }
+
+    @Test("a write that fails after changing rows has its batch run again, a savepoint each")
+    func repeatableWriteFailingAfterItWrites() async throws {
+        let directory = TemporaryDirectory()
+        try await withStore(at: directory.child("data")) { store in
+            let (answers, log) = try await runBatch(store, failAfterInsert: true) { $0 == 4 }
+            #expect(answers.map { (try? $0.get()) == nil } == (0..<10).map { $0 == 4 })
+            // The bare run stops at the failing write; the observer hears of
+            // the rollback before any body runs again.
+            #expect(log == Self.runs(0...4) + ["rolled back"] + Self.runs(0..<10))
+            let stored = try await store.read {
+                try $0.events(department: "330101-LAND", caseID: "2026-0001")
+            }
+            #expect(stored.map(\.event.eventID) == (0..<10).filter { $0 != 4 }.map { "E\($0)" })
+            // Sequences are those of the run that committed.
+            let sequences = answers.compactMap { answer -> Int64? in
+                guard case .success(.accepted(let sequence)) = answer else { return nil }
+                return sequence
+            }
+            #expect(sequences == stored.map(\.sequence))
+            #expect(store.writerStatistics.batchesRunTwice == 1)
+            #expect(store.writerStatistics.commits == 2)
+        }
+    }
+
+    @Test("a batch holding a write that must not run again keeps a savepoint per write")
+    func batchWithAWriteThatMustNotRunAgain() async throws {
+        let directory = TemporaryDirectory()
+        try await withStore(at: directory.child("data")) { store in
+            let (answers, log) = try await runBatch(
+                store, failAfterInsert: true, onlyRepeatable: false
+            ) { $0 == 4 }
+            #expect(answers.map { (try? $0.get()) == nil } == (0..<10).map { $0 == 4 })
+            #expect(log == Self.runs(0..<10))
+            let stored = try await store.read {
+                try $0.events(department: "330101-LAND", caseID: "2026-0001")
+            }
+            #expect(stored.map(\.event.eventID) == (0..<10).filter { $0 != 4 }.map { "E\($0)" })
+            #expect(store.writerStatistics.batchesRunTwice == 0)
+        }
+    }
+
     @Test("when COMMIT fails, every write of the batch gets the error and none is kept")
     func commitFailureFailsTheBatch() async throws {
         let directory = TemporaryDirectory()
         try await withStore(at: directory.child("data")) { store in
             _ = try await store.write { try $0.insertEvent(sampleEvent(eventID: "before")) }
+            let rollbacks = Atomic<Int>(0)
+            store.setRollbackObserver {
+                rollbacks.add(1, ordering: .sequentiallyConsistent)
+            }
             let gate = WriterGate()
             let held = try await gate.close(store)
             var pending: [PendingWrite<EventInsertion>] = []
@@ -175,6 +278,7 @@ struct GroupCommitTests {
                 }
             }
             await #expect(throws: StoreError.self) { _ = try await poison.value }
+            #expect(rollbacks.load(ordering: .sequentiallyConsistent) == 1)
             #expect(try await store.read { try $0.eventCount() } == 1)
 
             // The writer goes on after a failed batch.
