@@ -83,6 +83,9 @@ public final class MonitorServer: Sendable {
         let position = try await store.read { try $0.alertLogPosition() }
         let hub = AlertHub(position: position)
         store.setCommitObserver { entries in hub.publish(entries) }
+        // Writes taken back leave the cases followed in memory ahead of the
+        // file: they are rebuilt from it before the next write uses them.
+        store.setRollbackObserver { core.requestReload() }
 
         let metrics = ServerMetrics()
         let runtime = Runtime(

@@ -1,5 +1,7 @@
+import Dispatch
 import Messages
 import Services
+import Store
 import Testing
 
 @testable import Server
@@ -130,6 +132,91 @@ struct LiveCountsTests {
             let restarted = try await server.restart()
             do {
                 #expect(try await counts(restarted) == [2, 0, 1])
+            } catch {
+                await restarted.stop()
+                throw error
+            }
+            await restarted.stop()
+        }
+    }
+
+    /// Intake writes go without a savepoint each; when another write of their
+    /// batch fails after changing rows, the batch is rolled back and run
+    /// again. Every event is still acknowledged once, and the counts and the
+    /// case are what the store holds, before and after a restart.
+    @Test func countsStayRightWhenABatchIsRunAgain() async throws {
+        struct Poison: Error {}
+        try await withTestServer(at: local("2026-03-02T12:00")) { server in
+            let department = try await server.department(Demo.health)
+            let scripts = (1...4).map {
+                CaseScript(department: Demo.health, caseID: "WJJ-AGAIN-\($0)")
+            }
+            var opening: [Messages.CaseEvent] = []
+            for (number, script) in scripts.prefix(3).enumerated() {
+                opening.append(
+                    script.received(
+                        "g\(number)r", at: local("2026-03-02T09:00"), item: Demo.healthItem))
+                opening.append(script.accepted("g\(number)a", at: local("2026-03-02T10:00")))
+            }
+            #expect(try await server.report(opening, as: department).allSatisfy {
+                $0.status == .accepted
+            })
+
+            // The writer is held while a stream's events queue up behind it,
+            // then a write that changes a row and fails joins their batch.
+            let runtime = server.server.runtime
+            let entered = DispatchSemaphore(value: 0)
+            let released = DispatchSemaphore(value: 0)
+            let held = try await runtime.submit { _ in
+                entered.signal()
+                released.wait()
+            }
+            await withCheckedContinuation { (done: CheckedContinuation<Void, Never>) in
+                DispatchQueue.global().async {
+                    entered.wait()
+                    done.resume()
+                }
+            }
+            let later = [
+                scripts[0].concluded("g0c", at: local("2026-03-02T11:00")),
+                scripts[1].procedureStarted(
+                    "g1p", at: local("2026-03-02T11:00"), procedure: "P1", type: .testing,
+                    days: 20),
+                scripts[3].received("g3r", at: local("2026-03-02T11:00"), item: Demo.healthItem),
+                scripts[3].accepted("g3a", at: local("2026-03-02T11:30")),
+            ]
+            let reporting = Task { try await server.report(later, as: department) }
+            try await Task.sleep(for: .milliseconds(500))
+            let poison = try await runtime.submit(mayRunAgain: true) { transaction in
+                try transaction.appendAudit(
+                    AuditRecord(
+                        at: 0, actor: "test", role: 0, action: "poison", target: "",
+                        outcome: ""))
+                throw Poison()
+            }
+            released.signal()
+            try await held.value
+            #expect(try await reporting.value.allSatisfy { $0.status == .accepted })
+            await #expect(throws: Poison.self) { try await poison.value }
+            #expect(runtime.store.writerStatistics.batchesRunTwice == 1)
+
+            let supervisor = try await server.client(.supervisor).client
+            func counts(_ client: RPCClient) async throws -> [UInt64] {
+                let entry = try await client.unary(
+                    CaseService.getCaseCounts, GetCaseCountsRequest()
+                ).departments.first { $0.departmentCode == Demo.health }
+                let found = try #require(entry)
+                return [found.openCases, found.inSpecialProcedure, found.overdue]
+            }
+            #expect(try await counts(supervisor) == [3, 1, 0])
+            let concluded = try await supervisor.unary(
+                CaseService.getCase,
+                GetCaseRequest(departmentCode: Demo.health, caseID: "WJJ-AGAIN-1"))
+            #expect(concluded.timeline.count == 3)
+            let restarted = try await server.restart()
+            do {
+                let again = try await restarted.client(.supervisor).client
+                #expect(try await counts(again) == [3, 1, 0])
             } catch {
                 await restarted.stop()
                 throw error

@@ -57,12 +57,17 @@ final class Runtime: Sendable {
 
     /// Runs `body` in the next group commit, returns once durable, and wakes
     /// the scheduler; store failures become gRPC errors a caller can act on.
+    ///
+    /// `mayRunAgain` (see `Store.write`) is for bodies whose only effect
+    /// outside the transaction is on the supervision core, which the store's
+    /// rollback observer has rebuilt.
     func write<Result: Sendable>(
+        mayRunAgain: Bool = false,
         _ body: @escaping @Sendable (WriteTransaction) throws -> Result
     ) async throws -> Result {
         let started = ContinuousClock.now
         do {
-            let result = try await store.write(body)
+            let result = try await store.write(mayRunAgain: mayRunAgain, body)
             metrics.storeWrite.observe(seconds(since: started))
             wrote()
             return result
@@ -100,10 +105,11 @@ final class Runtime: Sendable {
     /// Queues `body` like `write` but returns once queued, for pipelines that
     /// collect results in order.
     func submit<Result: Sendable>(
+        mayRunAgain: Bool = false,
         _ body: @escaping @Sendable (WriteTransaction) throws -> Result
     ) async throws -> PendingWrite<Result> {
         do {
-            return try await store.submit(body)
+            return try await store.submit(mayRunAgain: mayRunAgain, body)
         } catch {
             throw Self.rpcError(error)
         }
@@ -134,7 +140,7 @@ final class Runtime: Sendable {
     func tick() async throws {
         let core = self.core
         let clock = self.clock
-        let outcome = try await write { transaction in
+        let outcome = try await write(mayRunAgain: true) { transaction in
             try core.tick(transaction, now: clock.now())
         }
         metrics.recordRaised(outcome.raised)

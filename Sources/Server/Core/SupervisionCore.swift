@@ -257,7 +257,7 @@ final class SupervisionCore: @unchecked Sendable {
     /// reading back what was just written; nil for any other case.
     ///
     /// A case has a row from its first accepted event on (every event is
-    /// settled, and settling writes the row in the same savepoint), so a case
+    /// settled, and settling writes the row in the same write), so a case
     /// without a row has no stored event but this one and no standing alert:
     /// refolding it from the store would read back exactly this event.
     private func firstEvent(

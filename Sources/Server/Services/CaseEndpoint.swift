@@ -25,7 +25,7 @@ struct CaseEndpoint {
             let clock = runtime.clock
             // The followed cases belong to the writer thread: count them there,
             // with the standing alerts of the same moment.
-            let counts = try await runtime.write { transaction in
+            let counts = try await runtime.write(mayRunAgain: true) { transaction in
                 try core.liveCounts(now: clock.now(), transaction)
             }
             var response = CaseCounts()

@@ -115,7 +115,7 @@ struct IntakeEndpoint {
         let clock = runtime.clock
         let started = ContinuousClock.now
         let payload = event.serializedBytes()
-        let pending = try await runtime.submit { transaction in
+        let pending = try await runtime.submit(mayRunAgain: true) { transaction in
             try core.ingest(
                 recorded, payload: payload, index: index, reportedBy: caller.tokenID,
                 transaction, now: clock.now())
