@@ -1,6 +1,8 @@
 /// Why a case (or complaint) was recomputed; given to the alerts it
 /// withdraws.
 public enum RecomputeReason: Hashable, Sendable, CustomStringConvertible {
+    /// An event arrived in order (possibly reported late).
+    case eventArrived(eventID: String)
     /// An event arrived late or out of order.
     case lateEvent(eventID: String)
     /// A revision corrected an event.
@@ -15,6 +17,8 @@ public enum RecomputeReason: Hashable, Sendable, CustomStringConvertible {
     /// A sentence for the withdrawal record.
     public var description: String {
         switch self {
+        case .eventArrived(let id):
+            return "recomputed after event \(id) arrived"
         case .lateEvent(let id):
             return "recomputed after event \(id) arrived out of order"
         case .revisedEvent(let id, let revision):

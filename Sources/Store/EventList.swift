@@ -13,6 +13,14 @@ struct EventList: Equatable {
 
     var isEmpty: Bool { text.isEmpty }
 
+    /// The text's length in bytes, for ``truncate(to:)``.
+    var length: Int { text.utf8.count }
+
+    /// Takes back what was appended since the list was `length` long.
+    mutating func truncate(to length: Int) {
+        text = String(decoding: text.utf8.prefix(length), as: UTF8.self)
+    }
+
     mutating func append(_ sequence: Int64) {
         text += String(sequence)
         text += ","

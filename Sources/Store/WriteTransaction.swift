@@ -23,7 +23,11 @@ public final class WriteTransaction: ReadTransaction {
     /// this batch added events to, written once before COMMIT; see
     /// ``listEvent(_:department:caseID:)``.
     private var batchEventLists: [CaseRowKey: PendingEventList] = [:]
-    private var eventListUndo: [(key: CaseRowKey, previous: PendingEventList?)] = []
+    /// The length each list had before the running item appended to it; nil
+    /// for a list the item brought into the batch. Lengths rather than the
+    /// lists themselves, so that appending never copies a list the undo log
+    /// also holds.
+    private var eventListUndo: [(key: CaseRowKey, previousLength: Int?)] = []
 
     // MARK: Events
 
@@ -96,17 +100,16 @@ public final class WriteTransaction: ReadTransaction {
     /// write of the list, on the row that is rewritten anyway.
     private func listEvent(_ sequence: Int64, department: String, caseID: String) throws {
         let key = CaseRowKey(department: department, caseID: caseID)
-        let previous = batchEventLists[key]
-        var pending: PendingEventList
-        if let previous {
-            pending = previous
-        } else {
-            let stored = try storedEventList(department: department, caseID: caseID)
-            pending = PendingEventList(list: stored.list, unlisted: stored.unlisted)
+        if let length = batchEventLists[key]?.list.length {
+            eventListUndo.append((key, length))
+            batchEventLists[key]?.list.append(sequence)
+            return
         }
+        let stored = try storedEventList(department: department, caseID: caseID)
+        var pending = PendingEventList(list: stored.list, unlisted: stored.unlisted)
         pending.list.append(sequence)
         batchEventLists[key] = pending
-        eventListUndo.append((key, previous))
+        eventListUndo.append((key, nil))
     }
 
     /// The case's events, this batch's included.
@@ -456,8 +459,12 @@ public final class WriteTransaction: ReadTransaction {
         for (key, previous) in caseUndo.reversed() {
             batchCases[key] = previous
         }
-        for (key, previous) in eventListUndo.reversed() {
-            batchEventLists[key] = previous
+        for (key, previousLength) in eventListUndo.reversed() {
+            if let previousLength {
+                batchEventLists[key]?.list.truncate(to: previousLength)
+            } else {
+                batchEventLists[key] = nil
+            }
         }
         counterUndo.removeAll(keepingCapacity: true)
         caseUndo.removeAll(keepingCapacity: true)

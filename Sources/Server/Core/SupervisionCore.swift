@@ -219,12 +219,22 @@ final class SupervisionCore: @unchecked Sendable {
         try transaction.addCounter(
             department: key.departmentCode, month: reportedIn, name: .eventsReported, delta: 1)
 
+        // The case leaves the table while its fold takes the event: a copy
+        // the table still shared would make the fold copy its events first.
+        // Settling puts it back (a throw has the whole state rebuilt).
+        var applied: TrackedCase?
+        if var tracked = cases.removeValue(forKey: key) {
+            if tracked.summary.apply(event, context: context) {
+                applied = tracked
+            } else {
+                cases[key] = tracked
+            }
+        }
         let outcome: AlertBook.Outcome
-        if var tracked = cases[key], tracked.summary.apply(event, context: context) {
+        if var tracked = applied.take() {
             // In order, yet possibly reported late: a withdrawal it causes
             // names it, as one caused by an out-of-order event does.
-            let reason = RecomputeReason.other(
-                "recomputed after event \(message.eventID) arrived")
+            let reason = RecomputeReason.eventArrived(eventID: message.eventID)
             outcome = try settle(key, &tracked, transaction, now: now, reason: reason)
         } else if var tracked = try firstEvent(of: key, event, transaction) {
             outcome = try settle(key, &tracked, transaction, now: now, reason: .other("new case"))
@@ -241,9 +251,8 @@ final class SupervisionCore: @unchecked Sendable {
         // event's late-reporting warning was raised now. A revision of an
         // event already counted finds the warning standing and is not counted
         // again.
-        let lateSubject = "event:" + message.eventID
-        if outcome.raised.contains(where: {
-            $0.rule == .lateReporting && $0.subject == lateSubject
+        if !outcome.raised.isEmpty, outcome.raised.contains(where: {
+            $0.rule == .lateReporting && $0.subject == "event:" + message.eventID
         }) {
             try transaction.addCounter(
                 department: key.departmentCode, month: reportedIn, name: .eventsReportedLate,
