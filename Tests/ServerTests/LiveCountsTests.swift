@@ -99,7 +99,10 @@ struct LiveCountsTests {
                 let entry = try await supervisor.unary(
                     CaseService.getCaseCounts, GetCaseCountsRequest()
                 ).departments.first { $0.departmentCode == Demo.health }
-                let found = try #require(entry)
+                guard let found = entry else {
+                    Issue.record("no counts for \(Demo.health)")
+                    return []
+                }
                 return [found.openCases, found.inSpecialProcedure, found.overdue]
             }
             #expect(try await counts(server) == [3, 1, 0])
@@ -205,7 +208,10 @@ struct LiveCountsTests {
                 let entry = try await client.unary(
                     CaseService.getCaseCounts, GetCaseCountsRequest()
                 ).departments.first { $0.departmentCode == Demo.health }
-                let found = try #require(entry)
+                guard let found = entry else {
+                    Issue.record("no counts for \(Demo.health)")
+                    return []
+                }
                 return [found.openCases, found.inSpecialProcedure, found.overdue]
             }
             #expect(try await counts(supervisor) == [3, 1, 0])
