@@ -76,16 +76,20 @@ public final class MonitorServer: Sendable {
         let catalogue = try await store.read {
             try CatalogueBook.load($0, official: official, now: now)
         }
-        let snapshot = catalogue.current
-        let core = SupervisionCore(
-            context: snapshot.context, catalogueVersion: snapshot.version,
-            region: configuration.regionCode)
+        let core = SupervisionCore(catalogue: catalogue, region: configuration.regionCode)
         let position = try await store.read { try $0.alertLogPosition() }
         let hub = AlertHub(position: position)
-        store.setCommitObserver { entries in hub.publish(entries) }
-        // Writes taken back leave the cases followed in memory ahead of the
-        // file: they are rebuilt from it before the next write uses them.
-        store.setRollbackObserver { core.requestReload() }
+        store.setCommitObserver { entries in
+            catalogue.committed()
+            hub.publish(entries)
+        }
+        // Writes taken back leave a staged catalogue change, and the cases
+        // followed in memory, ahead of the file: the change is dropped, and
+        // the cases are rebuilt from the file before the next write uses them.
+        store.setRollbackObserver {
+            catalogue.rolledBack()
+            core.requestReload()
+        }
 
         let metrics = ServerMetrics()
         let runtime = Runtime(
@@ -99,7 +103,7 @@ public final class MonitorServer: Sendable {
         metrics.recordRaised(loaded.raised)
         log.info(
             "store opened",
-            ["path": store.path, "catalogue_version": snapshot.version,
+            ["path": store.path, "catalogue_version": catalogue.current.version,
              "followed_cases": core.published.withLock { $0.followedCases },
              "raised_on_start": loaded.raised.count])
         try await bootstrapAdministrator(runtime, directory: configuration.dataDirectory)
@@ -174,7 +178,6 @@ public final class MonitorServer: Sendable {
         scheduler = Scheduler(runtime: runtime)
         let scheduler = self.scheduler
         runtime.setSchedulerWake { scheduler.poke() }
-        runtime.setCommitFailureHandler { [core = runtime.core] in core.requestReload() }
     }
 
     /// The clock a demo server runs on, for a server started now.

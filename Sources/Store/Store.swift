@@ -207,7 +207,8 @@ public final class Store: Sendable {
     }
 
     /// Sets the hook that receives, after each durable commit, the alert log
-    /// entries that batch appended, in sequence order, on the writer thread.
+    /// entries that batch appended, in sequence order (none when it appended
+    /// none), on the writer thread, before any of the batch's callers resume.
     ///
     /// It is set once (a second call is refused with a precondition failure)
     /// and must return quickly: the next batch waits for it.

@@ -309,10 +309,9 @@ final class Writer: @unchecked Sendable {
 
         // Durable from here on. Subscribers hear of the new log entries before
         // any caller resumes, so a caller never sees its own alert missing
-        // from a live feed it attached to earlier.
-        if let observer, !transaction.appendedLog.isEmpty {
-            observer(transaction.appendedLog)
-        }
+        // from a live feed it attached to earlier. A batch without entries is
+        // told too: state staged by its writes is now durable.
+        observer?(transaction.appendedLog)
         for (item, outcome) in zip(batch, outcomes) {
             switch outcome {
             case .success(let resume): resume()

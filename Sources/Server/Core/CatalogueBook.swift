@@ -8,9 +8,11 @@ import Synchronization
 /// calendars in the interface standard's form, with its version, and the
 /// engine's evaluation context built from it.
 ///
-/// Readers take the current snapshot without waiting; a change builds a new
-/// snapshot, stores it as a new catalogue version in the same commit as the
-/// recomputation it causes, and then replaces the current one.
+/// Readers take the committed snapshot without waiting. A change builds a
+/// new snapshot and stores it as a new catalogue version in the same commit
+/// as the recomputation it causes; until that commit is durable the new
+/// snapshot is only staged, seen by the writes that follow it on the writer
+/// thread and by no reader. A commit makes it current; a rollback drops it.
 final class CatalogueBook: Sendable {
     struct Snapshot: Sendable {
         var version: Int64
@@ -19,19 +21,46 @@ final class CatalogueBook: Sendable {
         var context: EvaluationContext
     }
 
-    private let state: Mutex<Snapshot>
+    private struct State {
+        var committed: Snapshot
+        /// Changed by writes not yet committed.
+        var staged: Snapshot?
+    }
+
+    private let state: Mutex<State>
     /// The calendar shipped with the software, under every loaded one.
     let official: WorkingCalendar
 
     init(_ snapshot: Snapshot, official: WorkingCalendar) {
-        state = Mutex(snapshot)
+        state = Mutex(State(committed: snapshot))
         self.official = official
     }
 
-    var current: Snapshot { state.withLock { $0 } }
+    /// The catalogue as the store holds it.
+    var current: Snapshot { state.withLock { $0.committed } }
 
-    func replace(_ snapshot: Snapshot) {
-        state.withLock { $0 = snapshot }
+    /// The catalogue as a write on the writer thread sees it: what the
+    /// writes before it in the same commit changed included.
+    var latest: Snapshot { state.withLock { $0.staged ?? $0.committed } }
+
+    /// Stages a change made by the running write.
+    func stage(_ snapshot: Snapshot) {
+        state.withLock { $0.staged = snapshot }
+    }
+
+    /// The writes that staged changes are durable.
+    func committed() {
+        state.withLock {
+            if let staged = $0.staged {
+                $0.committed = staged
+                $0.staged = nil
+            }
+        }
+    }
+
+    /// The writes that staged changes were taken back.
+    func rolledBack() {
+        state.withLock { $0.staged = nil }
     }
 
     /// Builds a snapshot from a document, checking everything in it.
@@ -78,7 +107,8 @@ final class CatalogueBook: Sendable {
                     items: []), calendar: official)),
             official: official)
         do {
-            book.replace(try book.snapshot(document, version: version, at: changedAt))
+            let stored = try book.snapshot(document, version: version, at: changedAt)
+            book.state.withLock { $0.committed = stored }
         } catch {
             throw ServerError.store("the stored catalogue version \(version) no longer "
                 + "passes its checks: \(error)")

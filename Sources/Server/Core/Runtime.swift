@@ -25,7 +25,6 @@ final class Runtime: Sendable {
     // write made each call walk a chain as long as the writes so far.
     private let wakeScheduler = Mutex<Callback?>(nil)
     private let lastWriteFailure = Mutex<String?>(nil)
-    private let onCommitFailure = Mutex<Callback?>(nil)
 
     /// What is wrong with the store, when its last write failed.
     var storeProblem: String? { lastWriteFailure.withLock { $0 } }
@@ -77,26 +76,20 @@ final class Runtime: Sendable {
         }
     }
 
-    /// Lets the server repair its in-memory state after a failed commit.
-    func setCommitFailureHandler(_ handler: @escaping @Sendable () -> Void) {
-        onCommitFailure.withLock { $0 = Callback(handler) }
-    }
-
     private func wrote() {
         lastWriteFailure.withLock { $0 = nil }
         wakeScheduler.withLock { $0 }?.run()
     }
 
-    /// A store error from a write means the batch did not commit, yet the
-    /// writer-thread state may have moved ahead of the store: record the
-    /// problem (health turns NOT_SERVING) and have that state rebuilt.
+    /// A store error from a write means the batch did not commit: record the
+    /// problem (health turns NOT_SERVING). The store's rollback observer has
+    /// already had the state its writes changed in memory rebuilt.
     private func failed(_ error: any Error) {
         guard let error = error as? StoreError else { return }
         switch error {
         case .diskFull, .readOnly, .ioFailure, .corrupt, .busy, .sqlite:
             lastWriteFailure.withLock { $0 = "\(error)" }
             log.error("store write failed", ["error": error])
-            onCommitFailure.withLock { $0 }?.run()
         default:
             break
         }

@@ -92,9 +92,15 @@ final class SupervisionCore: @unchecked Sendable {
     /// store before it is used again.
     private let reloadNeeded = Atomic<Bool>(false)
 
-    init(context: EvaluationContext, catalogueVersion: Int64, region: String) {
-        self.context = context
-        self.catalogueVersion = catalogueVersion
+    /// Where a rebuild takes the catalogue from: a change taken back leaves
+    /// `context` ahead of the store as much as the cases.
+    private let catalogue: CatalogueBook
+
+    init(catalogue: CatalogueBook, region: String) {
+        let snapshot = catalogue.latest
+        self.context = snapshot.context
+        self.catalogueVersion = snapshot.version
+        self.catalogue = catalogue
         self.region = region
     }
 
@@ -133,6 +139,9 @@ final class SupervisionCore: @unchecked Sendable {
     /// Rebuilds the state from the store if a failure asked for it.
     private func reloadIfNeeded(_ transaction: WriteTransaction, now: Instant) throws {
         guard reloadNeeded.exchange(false, ordering: .relaxed) else { return }
+        let snapshot = catalogue.latest
+        context = snapshot.context
+        catalogueVersion = snapshot.version
         cases.removeAll()
         openCaseCount = 0
         tallies.removeAll()
@@ -524,23 +533,28 @@ final class SupervisionCore: @unchecked Sendable {
 
     /// Switches to a new catalogue or calendar and recomputes every followed
     /// case against it; returns how many cases were recomputed.
+    ///
+    /// The caller stages the new snapshot in the catalogue book once nothing
+    /// of its write can fail any more: should this throw, or the write be
+    /// taken back, the state is rebuilt under the book's latest catalogue.
     func changeContext(
         _ newContext: EvaluationContext, version: Int64, reason: RecomputeReason,
         _ transaction: WriteTransaction, now: Instant
     ) throws -> (recomputed: Int, outcome: AlertBook.Outcome) {
-        try reloadIfNeeded(transaction, now: now)
-        context = newContext
-        catalogueVersion = version
-        var outcome = AlertBook.Outcome()
-        let keys = Array(cases.keys)
-        for key in keys {
-            cases[key]?.contributionInputs = nil
-            let result = try refresh(key, transaction, now: now, reason: reason)
-            outcome.raised += result.raised
-            outcome.withdrawn += result.withdrawn
+        try changing(transaction, now: now) {
+            context = newContext
+            catalogueVersion = version
+            var outcome = AlertBook.Outcome()
+            let keys = Array(cases.keys)
+            for key in keys {
+                cases[key]?.contributionInputs = nil
+                let result = try refresh(key, transaction, now: now, reason: reason)
+                outcome.raised += result.raised
+                outcome.withdrawn += result.withdrawn
+            }
+            publish()
+            return (keys.count, outcome)
         }
-        publish()
-        return (keys.count, outcome)
     }
 
     // MARK: Publishing

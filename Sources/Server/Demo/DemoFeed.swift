@@ -78,12 +78,12 @@ struct DemoFeed {
         let clock = runtime.clock
         try await runtime.write { transaction in
             let now = clock.now()
-            let snapshot = try book.snapshot(document, version: book.current.version + 1, at: now)
+            let snapshot = try book.snapshot(document, version: book.latest.version + 1, at: now)
             try CatalogueBook.store(snapshot, by: "demo", note: "demo county", transaction)
             _ = try core.changeContext(
                 snapshot.context, version: snapshot.version,
                 reason: .catalogueChanged(version: Int(snapshot.version)), transaction, now: now)
-            book.replace(snapshot)
+            book.stage(snapshot)
         }
     }
 

@@ -135,7 +135,7 @@ struct CatalogueEndpoint {
         let (change, snapshot) = try await runtime.write {
             transaction -> (Messages.CatalogueChange, CatalogueBook.Snapshot) in
             let now = clock.now()
-            let current = book.current
+            let current = book.latest
             var document = current.document
             mutate(&document)
             let version = current.version + 1
@@ -158,11 +158,11 @@ struct CatalogueEndpoint {
                 : .calendarChanged(version: Int(version))
             let (recomputed, _) = try core.changeContext(
                 snapshot.context, version: version, reason: reason, transaction, now: now)
-            // Later writes in the writer's queue read the new catalogue at
-            // once; a failed commit makes the runtime reload it from the store.
-            book.replace(snapshot)
             try transaction.appendAudit(
                 Audit.record(caller, action: path, target: "catalogue: \(note)", at: now))
+            // Last, once nothing can fail: later writes in the writer's queue
+            // see the new catalogue at once, readers once it is durable.
+            book.stage(snapshot)
             var change = Messages.CatalogueChange()
             change.version = UInt64(version)
             change.changedAt = Timestamp(now)
