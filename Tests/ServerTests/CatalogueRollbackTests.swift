@@ -1,4 +1,3 @@
-import Dispatch
 import Messages
 import Services
 import Testing
@@ -22,18 +21,7 @@ struct CatalogueRollbackTests {
             // write whose COMMIT will be refused joins their batch: a log
             // entry for an alert that does not exist, its foreign key check
             // deferred to COMMIT.
-            let entered = DispatchSemaphore(value: 0)
-            let released = DispatchSemaphore(value: 0)
-            let held = try await runtime.submit { _ in
-                entered.signal()
-                released.wait()
-            }
-            await withCheckedContinuation { (done: CheckedContinuation<Void, Never>) in
-                DispatchQueue.global().async {
-                    entered.wait()
-                    done.resume()
-                }
-            }
+            let hold = try await WriterHold(runtime)
             let lenient = {
                 var request = PutRuleSettingsRequest()
                 request.settings = RuleSettings()
@@ -52,8 +40,7 @@ struct CatalogueRollbackTests {
                     VALUES ('ghost', 1, 0, 'test', '', '', '', 0, 0, 0, x'');
                     """)
             }
-            released.signal()
-            try await held.value
+            try await hold.release()
             await #expect(throws: (any Error).self) { _ = try await changing.value }
             await #expect(throws: (any Error).self) { _ = try await poison.value }
 

@@ -1,4 +1,3 @@
-import Dispatch
 import Messages
 import Services
 import Store
@@ -94,17 +93,6 @@ struct LiveCountsTests {
                 $0.status == .accepted
             })
 
-            func counts(_ target: TestServer) async throws -> [UInt64] {
-                let supervisor = try await target.client(.supervisor).client
-                let entry = try await supervisor.unary(
-                    CaseService.getCaseCounts, GetCaseCountsRequest()
-                ).departments.first { $0.departmentCode == Demo.health }
-                guard let found = entry else {
-                    Issue.record("no counts for \(Demo.health)")
-                    return []
-                }
-                return [found.openCases, found.inSpecialProcedure, found.overdue]
-            }
             #expect(try await counts(server) == [3, 1, 0])
 
             // Two running cases pass their promised deadline with no event.
@@ -168,18 +156,7 @@ struct LiveCountsTests {
             // The writer is held while a stream's events queue up behind it,
             // then a write that changes a row and fails joins their batch.
             let runtime = server.server.runtime
-            let entered = DispatchSemaphore(value: 0)
-            let released = DispatchSemaphore(value: 0)
-            let held = try await runtime.submit { _ in
-                entered.signal()
-                released.wait()
-            }
-            await withCheckedContinuation { (done: CheckedContinuation<Void, Never>) in
-                DispatchQueue.global().async {
-                    entered.wait()
-                    done.resume()
-                }
-            }
+            let hold = try await WriterHold(runtime)
             let later = [
                 scripts[0].concluded("g0c", at: local("2026-03-02T11:00")),
                 scripts[1].procedureStarted(
@@ -197,37 +174,39 @@ struct LiveCountsTests {
                         outcome: ""))
                 throw Poison()
             }
-            released.signal()
-            try await held.value
+            try await hold.release()
             #expect(try await reporting.value.allSatisfy { $0.status == .accepted })
             await #expect(throws: Poison.self) { try await poison.value }
             #expect(runtime.store.writerStatistics.batchesRunTwice == 1)
 
             let supervisor = try await server.client(.supervisor).client
-            func counts(_ client: RPCClient) async throws -> [UInt64] {
-                let entry = try await client.unary(
-                    CaseService.getCaseCounts, GetCaseCountsRequest()
-                ).departments.first { $0.departmentCode == Demo.health }
-                guard let found = entry else {
-                    Issue.record("no counts for \(Demo.health)")
-                    return []
-                }
-                return [found.openCases, found.inSpecialProcedure, found.overdue]
-            }
-            #expect(try await counts(supervisor) == [3, 1, 0])
+            #expect(try await counts(server) == [3, 1, 0])
             let concluded = try await supervisor.unary(
                 CaseService.getCase,
                 GetCaseRequest(departmentCode: Demo.health, caseID: "WJJ-AGAIN-1"))
             #expect(concluded.timeline.count == 3)
             let restarted = try await server.restart()
             do {
-                let again = try await restarted.client(.supervisor).client
-                #expect(try await counts(again) == [3, 1, 0])
+                #expect(try await counts(restarted) == [3, 1, 0])
             } catch {
                 await restarted.stop()
                 throw error
             }
             await restarted.stop()
         }
+    }
+
+    /// The health commission's open, paused and overdue cases, as a
+    /// supervisor's dashboard is told them.
+    private func counts(_ target: TestServer) async throws -> [UInt64] {
+        let supervisor = try await target.client(.supervisor).client
+        let entry = try await supervisor.unary(
+            CaseService.getCaseCounts, GetCaseCountsRequest()
+        ).departments.first { $0.departmentCode == Demo.health }
+        guard let found = entry else {
+            Issue.record("no counts for \(Demo.health)")
+            return []
+        }
+        return [found.openCases, found.inSpecialProcedure, found.overdue]
     }
 }
