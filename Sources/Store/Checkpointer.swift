@@ -100,6 +100,11 @@ final class Checkpointer: @unchecked Sendable {
         // inline pass and to close.
         let connection = try? Connection(path: path)
         try? connection?.execute("PRAGMA busy_timeout = \(busyTimeoutMilliseconds)")
+        // A connection opens the write-ahead log at its first read, and
+        // until then SQLite's checkpoint call finds no log and returns at
+        // once, successfully, having copied nothing: this connection never
+        // reads otherwise, so it reads once here.
+        _ = try? connection?.scalar("SELECT count(*) FROM sqlite_schema")
         while true {
             condition.lock()
             while !requested && !stopping {
@@ -125,6 +130,9 @@ final class Checkpointer: @unchecked Sendable {
             }
             condition.lock()
             statistics.passes += 1
+            if logFrames > 0 && copied > 0 {
+                statistics.copyingPasses += 1
+            }
             statistics.lastLogFrames = Int(logFrames)
             statistics.lastCopiedFrames = Int(copied)
             condition.unlock()
@@ -136,6 +144,9 @@ final class Checkpointer: @unchecked Sendable {
 public struct CheckpointStatistics: Sendable, Equatable {
     /// Background passes run.
     public var passes = 0
+    /// Passes that found pages in the log and copied at least one: a pass
+    /// can also find the log busy, or already copied.
+    public var copyingPasses = 0
     /// Pages in the log at the last pass, and how many of them it had copied.
     public var lastLogFrames = 0
     public var lastCopiedFrames = 0
