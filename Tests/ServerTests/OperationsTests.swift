@@ -67,6 +67,77 @@ struct OperationsTests {
         #expect(!process.stdoutLines.contains { $0.hasPrefix("monitord listening") })
     }
 
+    /// The write-ahead log must be copied back into the database file as it
+    /// grows; an operator sees that in two gauges. Until 2026-12-04 the
+    /// background passes copied nothing, and nothing showed it.
+    @Test func theMetricsShowTheLogCopiedBackAsItGrows() async throws {
+        let data = temporaryDirectory("checkpoint-metrics")
+        defer { try? FileManager.default.removeItem(at: data) }
+        let server = try await Monitord(
+            dataDirectory: data, extra: ["--metrics-listen", "127.0.0.1:0"])
+        defer { server.process.killNow() }
+        let line = try await server.process.waitForStderr(containing: ["msg=listening", "metrics="])
+        let field = try #require(line.split(separator: " ").first { $0.hasPrefix("metrics=") })
+        let metricsPort = try #require(Int(field.dropFirst("metrics=".count)), "\(line)")
+
+        let channel = GRPCChannel(host: "127.0.0.1", port: server.port)
+        defer { Task { await channel.close() } }
+        let admin = RPCClient(
+            channel: channel, metadata: bearer(try server.adminSecret),
+            defaultTimeout: .seconds(30))
+        let document = try demoCatalogue()
+        _ = try await admin.unary(
+            CatalogueService.putDepartments,
+            PutDepartmentsRequest(departments: document.departments))
+        _ = try await admin.unary(CatalogueService.putItems, PutItemsRequest(items: document.items))
+        let secret = try await admin.unary(
+            AdminService.createToken,
+            CreateTokenRequest(name: "health", role: .department, departmentCode: Demo.health)
+        ).secret
+        let department = RPCClient(
+            channel: channel, metadata: bearer(secret), defaultTimeout: .seconds(60))
+
+        var (page, passes) = ("", 0.0)
+        let (status, first) = try httpGet(port: metricsPort, path: "/metrics")
+        #expect(status == "HTTP/1.1 200 OK")
+        #expect(sample(first, "monitor_store_checkpoint_passes") == 0)
+        // The server wakes its checkpoint thread once the log holds 1,000
+        // pages, which a round or two of these fills (each commit appends
+        // every page it changed); cases received and accepted a minute ago,
+        // so that no deadline or late report adds work.
+        let now = Instant(secondsSinceEpoch: Int64(Date().timeIntervalSince1970) - 60)
+        for round in 0..<12 where passes == 0 {
+            let events = (0..<1_000).flatMap { number in
+                let script = CaseScript(department: Demo.health, caseID: "W-\(round)-\(number)")
+                return [
+                    script.received("w-\(round)-\(number)-r", at: now, item: Demo.healthItem),
+                    script.accepted("w-\(round)-\(number)-a", at: now),
+                ]
+            }
+            let call = try await department.streaming(IntakeService.reportEvents)
+            var accepted = 0
+            try await withThrowingTaskGroup(of: Void.self) { group in
+                group.addTask {
+                    for event in events { try await call.send(event) }
+                    try await call.finishSending()
+                }
+                for try await ack in call.responses where ack.status == .accepted {
+                    accepted += 1
+                }
+                try await group.waitForAll()
+            }
+            #expect(accepted == events.count)
+            // A pass runs on its own thread once woken: give it a moment.
+            for _ in 0..<20 where passes == 0 {
+                page = try httpGet(port: metricsPort, path: "/metrics").body
+                passes = sample(page, "monitor_store_checkpoint_passes") ?? 0
+                if passes == 0 { try await Task.sleep(for: .milliseconds(50)) }
+            }
+        }
+        #expect(passes > 0, "no background pass copied a page")
+        #expect((sample(page, "monitor_store_log_pages") ?? 0) >= 1_000)
+    }
+
     @Test func theMetricsEndpointCountsEventsAlertsAndWatchers() async throws {
         let data = temporaryDirectory("metrics")
         defer { try? FileManager.default.removeItem(at: data) }

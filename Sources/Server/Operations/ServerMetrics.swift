@@ -12,6 +12,8 @@ final class ServerMetrics: Sendable {
     let watchers: Gauge
     let commits: Gauge
     let committedItems: Gauge
+    let checkpointPasses: Gauge
+    let logPages: Gauge
     let connections: Gauge
     let streams: Gauge
 
@@ -44,6 +46,12 @@ final class ServerMetrics: Sendable {
         committedItems = registry.gauge(
             "monitor_store_committed_writes",
             help: "Writes those transactions carried (their ratio is the group commit).")
+        checkpointPasses = registry.gauge(
+            "monitor_store_checkpoint_passes",
+            help: "Background passes that copied write-ahead log pages into the database file.")
+        logPages = registry.gauge(
+            "monitor_store_log_pages",
+            help: "Pages in the write-ahead log at the last background pass.")
         connections = registry.gauge(
             "monitor_connections", help: "HTTP/2 connections open.")
         streams = registry.gauge("monitor_streams", help: "gRPC calls in flight.")
