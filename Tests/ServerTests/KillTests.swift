@@ -126,19 +126,10 @@ struct KillTests {
         let admin = RPCClient(
             channel: channel, metadata: bearer(adminSecret),
             defaultTimeout: .seconds(30))
-        let document = try demoCatalogue()
-        _ = try await admin.unary(
-            CatalogueService.putDepartments,
-            PutDepartmentsRequest(departments: document.departments))
-        _ = try await admin.unary(CatalogueService.putItems, PutItemsRequest(items: document.items))
-        let departmentSecret = try await admin.unary(
-            AdminService.createToken,
-            CreateTokenRequest(
-                name: "health system", role: .department, departmentCode: Demo.health)
-        ).secret
-        let supervisorSecret = try await admin.unary(
-            AdminService.createToken, CreateTokenRequest(name: "watcher", role: .supervisor)
-        ).secret
+        try await admin.loadDemoCatalogue()
+        let departmentSecret = try await admin.tokenSecret(
+            "health system", .department, department: Demo.health)
+        let supervisorSecret = try await admin.tokenSecret("watcher", .supervisor)
         await channel.close()
 
         let events = Self.plannedEvents(cases: Self.cases)

@@ -76,26 +76,11 @@ struct OperationsTests {
         let server = try await Monitord(
             dataDirectory: data, extra: ["--metrics-listen", "127.0.0.1:0"])
         defer { server.process.killNow() }
-        let line = try await server.process.waitForStderr(containing: ["msg=listening", "metrics="])
-        let field = try #require(line.split(separator: " ").first { $0.hasPrefix("metrics=") })
-        let metricsPort = try #require(Int(field.dropFirst("metrics=".count)), "\(line)")
+        let metricsPort = try await metricsPort(of: server)
 
         let channel = GRPCChannel(host: "127.0.0.1", port: server.port)
         defer { Task { await channel.close() } }
-        let admin = RPCClient(
-            channel: channel, metadata: bearer(try server.adminSecret),
-            defaultTimeout: .seconds(30))
-        let document = try demoCatalogue()
-        _ = try await admin.unary(
-            CatalogueService.putDepartments,
-            PutDepartmentsRequest(departments: document.departments))
-        _ = try await admin.unary(CatalogueService.putItems, PutItemsRequest(items: document.items))
-        let secret = try await admin.unary(
-            AdminService.createToken,
-            CreateTokenRequest(name: "health", role: .department, departmentCode: Demo.health)
-        ).secret
-        let department = RPCClient(
-            channel: channel, metadata: bearer(secret), defaultTimeout: .seconds(60))
+        let (_, department) = try await clients(server, channel)
 
         var (page, passes) = ("", 0.0)
         let (status, first) = try httpGet(port: metricsPort, path: "/metrics")
@@ -144,27 +129,11 @@ struct OperationsTests {
         let server = try await Monitord(
             dataDirectory: data, extra: ["--metrics-listen", "127.0.0.1:0"])
         defer { server.process.killNow() }
-        let line = try await server.process.waitForStderr(containing: ["msg=listening", "metrics="])
-        let field = try #require(line.split(separator: " ").first { $0.hasPrefix("metrics=") })
-        let metricsPort = try #require(Int(field.dropFirst("metrics=".count)), "\(line)")
+        let metricsPort = try await metricsPort(of: server)
 
         let channel = GRPCChannel(host: "127.0.0.1", port: server.port)
         defer { Task { await channel.close() } }
-        let admin = RPCClient(
-            channel: channel, metadata: bearer(try server.adminSecret),
-            defaultTimeout: .seconds(30))
-        let document = try demoCatalogue()
-        _ = try await admin.unary(
-            CatalogueService.putDepartments,
-            PutDepartmentsRequest(departments: document.departments))
-        _ = try await admin.unary(CatalogueService.putItems, PutItemsRequest(items: document.items))
-        let secret = try await admin.unary(
-            AdminService.createToken,
-            CreateTokenRequest(name: "health", role: .department, departmentCode: Demo.health)
-        ).secret
-        let department = RPCClient(
-            channel: channel, metadata: bearer(secret),
-            defaultTimeout: .seconds(30))
+        let (admin, department) = try await clients(server, channel)
         let watch = try await AlertFeed(admin)
         defer { watch.cancel() }
 
@@ -207,5 +176,27 @@ struct OperationsTests {
         server.process.signal(SIGTERM)
         let code = try await server.process.waitForExit()
         #expect(code == 0, "\(server.process.stderrLines.suffix(20).joined(separator: "\n"))")
+    }
+
+    /// The port `server` logged for its metrics endpoint.
+    private func metricsPort(of server: Monitord) async throws -> Int {
+        let line = try await server.process.waitForStderr(containing: ["msg=listening", "metrics="])
+        let field = try #require(line.split(separator: " ").first { $0.hasPrefix("metrics=") })
+        return try #require(Int(field.dropFirst("metrics=".count)), "\(line)")
+    }
+
+    /// The administrator's client and, once the demo catalogue is loaded,
+    /// the health department's.
+    private func clients(_ server: Monitord, _ channel: GRPCChannel) async throws
+        -> (admin: RPCClient, department: RPCClient)
+    {
+        let admin = RPCClient(
+            channel: channel, metadata: bearer(try server.adminSecret),
+            defaultTimeout: .seconds(30))
+        try await admin.loadDemoCatalogue()
+        let secret = try await admin.tokenSecret("health", .department, department: Demo.health)
+        let department = RPCClient(
+            channel: channel, metadata: bearer(secret), defaultTimeout: .seconds(60))
+        return (admin, department)
     }
 }

@@ -17,16 +17,9 @@ struct ShutdownTests {
         let admin = RPCClient(
             channel: channel, metadata: bearer(try server.adminSecret),
             defaultTimeout: .seconds(30))
-        let document = try demoCatalogue()
-        _ = try await admin.unary(
-            CatalogueService.putDepartments,
-            PutDepartmentsRequest(departments: document.departments))
-        _ = try await admin.unary(CatalogueService.putItems, PutItemsRequest(items: document.items))
+        try await admin.loadDemoCatalogue()
         func token(_ role: Role, _ department: String = "") async throws -> RPCClient {
-            let secret = try await admin.unary(
-                AdminService.createToken,
-                CreateTokenRequest(name: "\(role)", role: role, departmentCode: department)
-            ).secret
+            let secret = try await admin.tokenSecret("\(role)", role, department: department)
             return RPCClient(
                 channel: channel, metadata: bearer(secret),
                 defaultTimeout: .seconds(30))

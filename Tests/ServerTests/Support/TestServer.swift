@@ -116,13 +116,7 @@ final class TestServer: Sendable {
 
     /// Loads the demo county's departments and items.
     func loadDemoCatalogue() async throws {
-        let document = try demoCatalogue()
-        var departments = PutDepartmentsRequest()
-        departments.departments = document.departments
-        _ = try await admin.unary(CatalogueService.putDepartments, departments)
-        var items = PutItemsRequest()
-        items.items = document.items
-        _ = try await admin.unary(CatalogueService.putItems, items)
+        try await admin.loadDemoCatalogue()
     }
 
     /// Reports events on one stream and returns their acknowledgements.
