@@ -60,8 +60,10 @@ final class Checkpointer: @unchecked Sendable {
                 }
                 return SQLITE_OK
             }, context)
-        let thread = Thread { [self] in run() }
-        thread.name = "store-checkpoint"
+        let thread = Thread { [self] in
+            nameCurrentThread("store-checkpt")
+            run()
+        }
         thread.start()
     }
 
@@ -150,4 +152,14 @@ public struct CheckpointStatistics: Sendable, Equatable {
     /// Pages in the log at the last pass, and how many of them it had copied.
     public var lastLogFrames = 0
     public var lastCopiedFrames = 0
+}
+
+/// Names the calling thread as `top -H`, `ps -L` and profilers show it (at
+/// most 15 bytes are kept), so that an operator can tell the writer and the
+/// checkpoint thread apart. A name set through Foundation's `Thread` does
+/// not reach the kernel here; the thread's own `comm` file does.
+func nameCurrentThread(_ name: String) {
+    guard let file = fopen("/proc/thread-self/comm", "w") else { return }
+    fputs(String(decoding: name.utf8.prefix(15), as: UTF8.self), file)
+    fclose(file)
 }

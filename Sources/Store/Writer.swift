@@ -65,8 +65,10 @@ final class Writer: @unchecked Sendable {
 
     /// Starts the writer thread.
     func start() {
-        let thread = Thread { [self] in run() }
-        thread.name = "store-writer"
+        let thread = Thread { [self] in
+            nameCurrentThread("store-writer")
+            run()
+        }
         thread.start()
     }
 

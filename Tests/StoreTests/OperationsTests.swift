@@ -97,6 +97,28 @@ struct OperationsTests {
         }
     }
 
+    @Test("the writer and the checkpoint thread carry names an operator can see")
+    func threadNames() async throws {
+        let directory = TemporaryDirectory()
+        func threadNames() throws -> [String] {
+            try FileManager.default.contentsOfDirectory(atPath: "/proc/self/task").compactMap {
+                try? String(contentsOfFile: "/proc/self/task/\($0)/comm", encoding: .utf8)
+                    .trimmingCharacters(in: .whitespacesAndNewlines)
+            }
+        }
+        try await withStore(at: directory.child("data")) { _ in
+            // The threads name themselves as they start.
+            var names = try threadNames()
+            for _ in 0..<50
+            where !names.contains("store-writer") || !names.contains("store-checkpt") {
+                try await Task.sleep(for: .milliseconds(20))
+                names = try threadNames()
+            }
+            #expect(names.contains("store-writer"), "\(names)")
+            #expect(names.contains("store-checkpt"), "\(names)")
+        }
+    }
+
     @Test("the write-ahead log is copied back in the background and starts over, not growing")
     func checkpoints() async throws {
         let directory = TemporaryDirectory()
