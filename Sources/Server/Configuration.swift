@@ -205,7 +205,7 @@ public struct Configuration: Sendable, Equatable {
             text += String(repeating: " ", count: 34) + "env \(option.environment)\n"
         }
         text += """
-              --help                        show this text
+              --help                          show this text
 
             Signals: SIGTERM or SIGINT drain calls in flight and stop; SIGHUP reloads
             the reloadable settings from the configuration file.
