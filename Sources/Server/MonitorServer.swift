@@ -166,8 +166,8 @@ public final class MonitorServer: Sendable {
                 let statistics = store.writerStatistics
                 metrics.commits.set(Double(statistics.commits))
                 metrics.committedItems.set(Double(statistics.itemsCommitted))
-                // A log that keeps growing while these stand still is the
-                // sign that checkpoints have stopped copying.
+                // Passes that stand still under steady intake, or a log
+                // length of -1, mean checkpoints have stopped copying.
                 if let checkpoints = store.checkpointStatistics {
                     metrics.checkpointPasses.set(Double(checkpoints.copyingPasses))
                     metrics.logPages.set(Double(checkpoints.lastLogFrames))
