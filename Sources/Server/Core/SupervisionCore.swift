@@ -260,7 +260,7 @@ final class SupervisionCore: @unchecked Sendable {
         // event's late-reporting warning was raised now. A revision of an
         // event already counted finds the warning standing and is not counted
         // again.
-        if !outcome.raised.isEmpty, outcome.raised.contains(where: {
+        if outcome.raised.contains(where: {
             $0.rule == .lateReporting && $0.subject == "event:" + message.eventID
         }) {
             try transaction.addCounter(
