@@ -113,10 +113,17 @@ final class Checkpointer: @unchecked Sendable {
                 condition.wait()
             }
             if stopping {
+                // Closed before `stop()` returns: once this connection has
+                // read, it holds the log open, and the writer's close is the
+                // one that checkpoints the rest and removes the log only if
+                // it is the last. Closed after, this close could copy pages
+                // into a file its owner already took for closed.
+                condition.unlock()
+                connection?.close()
+                condition.lock()
                 stopped = true
                 condition.broadcast()
                 condition.unlock()
-                connection?.close()
                 return
             }
             requested = false
